@@ -1,0 +1,133 @@
+"""A workbook as the domain sees it: which sheet is which, their tables, the settings, the
+dropdown words and the remembered number counters. Built from grids an adapter supplies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from servicebook.definition import SheetDef, WorkbookDef
+from servicebook.domain.headers import MIN_HEADER_MATCHES, find_headers, sheet_name_matches
+from servicebook.domain.problems import ERROR, WARNING, Problem
+from servicebook.domain.settings import Settings, Vocabulary, read_settings, read_vocabulary
+from servicebook.domain.suggest import canonical
+from servicebook.domain.table import SheetTable, build_table, column_letter
+from servicebook.domain.values import as_text, is_blank
+from servicebook.text import t
+
+Grid = Sequence[Sequence[object]]
+# fetch(title, nrows) -> the sheet's rows from A1; nrows None for all of them
+Fetch = Callable[[str, int | None], Grid]
+
+# A sheet found by its headers rather than its name needs this many known columns.
+MIN_COLUMNS_BY_HEADERS = 3
+# The sheets every command reads, in the order they are looked for.
+DATA_SHEETS = ("records", "progress", "customers", "care", "mail_log", "counters")
+
+
+@dataclass
+class Book:
+    definition: WorkbookDef
+    titles: list[str]
+    tables: dict[str, SheetTable] = field(default_factory=dict)
+    settings: Settings | None = None
+    vocab: Vocabulary | None = None
+    problems: list[Problem] = field(default_factory=list)
+    settings_title: str | None = None
+    lists_title: str | None = None
+
+    def table(self, key: str) -> SheetTable | None:
+        return self.tables.get(key)
+
+    def title_for(self, key: str) -> str:
+        """The sheet's title in this workbook, or the definition's name for a sheet to create."""
+        table = self.tables.get(key)
+        return table.title if table else self.definition.sheet(key).name
+
+    @property
+    def counters(self) -> dict[str, int]:
+        table = self.tables.get("counters")
+        if table is None:
+            return {}
+        counters: dict[str, int] = {}
+        for prefix, serial in zip(table.column("prefix"), table.column("serial"), strict=True):
+            text = as_text(serial)
+            if not is_blank(prefix) and text.isdigit():
+                counters[as_text(prefix)] = max(counters.get(as_text(prefix), 0), int(text))
+        return counters
+
+
+def _by_name(titles: list[str], names: Sequence[str]) -> str | None:
+    wanted = {canonical(n) for n in names}
+    return next((title for title in titles if canonical(title) in wanted), None)
+
+
+def team_aliases(settings: Settings, definition: WorkbookDef) -> dict[str, dict[str, list[str]]]:
+    """sheet key -> column key -> the team's own headers for it (设置 → 表头别名)."""
+    found: dict[str, dict[str, list[str]]] = {}
+    for row in settings.table("header_aliases"):
+        sheet_name, standard, alias = (as_text(row.get(k)) for k in ("sheet", "standard", "alias"))
+        if not (standard and alias):
+            continue
+        for sheet in definition.sheets.values():
+            if sheet_name and not sheet_name_matches(sheet_name, sheet):
+                continue
+            for col in sheet.columns:
+                if canonical(standard) in (canonical(col.header), canonical(col.key)):
+                    found.setdefault(sheet.key, {}).setdefault(col.key, []).append(alias)
+    return found
+
+
+def read_book(definition: WorkbookDef, titles: list[str], fetch: Fetch) -> Book:
+    book = Book(definition, list(titles))
+    book.settings_title = settings_title = _by_name(titles, (definition.settings.name, *definition.settings.aliases))
+    book.settings = read_settings(definition.settings, settings_title,
+                                  fetch(settings_title, None) if settings_title else [])
+    book.problems.extend(book.settings.problems)
+    book.lists_title = lists_title = _by_name(titles, (definition.lists_sheet_name,))
+    book.vocab, list_problems = read_vocabulary(definition, fetch(lists_title, None) if lists_title else None)
+    book.problems.extend(list_problems)
+    aliases = team_aliases(book.settings, definition)
+    claimed = {settings_title, lists_title}
+    for key in DATA_SHEETS:
+        sheet = definition.sheet(key)
+        title = _find_sheet(sheet, titles, claimed, fetch, aliases.get(key, {}))
+        if title is None:
+            continue
+        claimed.add(title)
+        table = build_table(sheet, title, fetch(title, None), aliases.get(key, {}))
+        book.tables[key] = table
+        book.problems.extend(mapping_problems(table))
+    return book
+
+
+def _find_sheet(sheet: SheetDef, titles: list[str], claimed: set, fetch: Fetch,
+                aliases: dict[str, list[str]]) -> str | None:
+    named = _by_name([t for t in titles if t not in claimed], (sheet.name, *sheet.aliases))
+    if named or sheet.tool_owned:
+        return named
+    best, best_score = None, MIN_COLUMNS_BY_HEADERS - 1
+    for title in titles:
+        if title in claimed:
+            continue
+        score = len(find_headers(fetch(title, 20), sheet, aliases).columns)
+        if score > best_score:
+            best, best_score = title, score
+    return best
+
+
+def mapping_problems(table: SheetTable) -> list[Problem]:
+    """Missing and doubled columns of a sheet, as `check` reports them."""
+    problems = []
+    if not table.headers.found:
+        problems.append(Problem(table.title, None, None, ERROR, "no_header",
+                                t("check.no_header", min=MIN_HEADER_MATCHES)))
+        return problems
+    for col in table.definition.columns:
+        if col.required and not table.has(col.key):
+            problems.append(Problem(table.title, table.headers.row, None, ERROR, "missing_required",
+                                    t("check.required_absent", header=col.header), col.key))
+    for key, index, text in table.headers.duplicates:
+        problems.append(Problem(table.title, table.headers.row, f"{column_letter(index)}列「{text}」", WARNING,
+                                "duplicate_header", t("check.duplicate_header", first=table.cell_name(key)), key))
+    return problems

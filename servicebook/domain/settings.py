@@ -1,0 +1,228 @@
+"""The 设置 and 下拉列表 sheets read into plain settings: defaults where a cell is empty or
+the sheet is missing, and a problem naming the cell where a value cannot be used."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from servicebook.definition import SettingDef, SettingsDef, TableDef, WorkbookDef
+from servicebook.domain.problems import ERROR, WARNING, Problem
+from servicebook.domain.suggest import canonical
+from servicebook.domain.table import column_letter
+from servicebook.domain.values import as_text, is_blank, normalize_text
+from servicebook.text import t
+
+Grid = Sequence[Sequence[object]]
+
+MAIN_HEADERS = ("类别", "设置项", "值", "说明")
+
+
+@dataclass
+class Settings:
+    values: dict[str, Any]
+    tables: dict[str, list[dict[str, Any]]]
+    problems: list[Problem] = field(default_factory=list)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def table(self, key: str) -> list[dict[str, Any]]:
+        return self.tables[key]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The words each dropdown list allows, as this workbook has them."""
+
+    definition: WorkbookDef
+    allowed: dict[str, list[str]]
+
+    def word(self, list_key: str, code: str) -> str:
+        return self.definition.lists[list_key].word(code)
+
+    def words(self, list_key: str) -> list[str]:
+        return self.allowed[list_key]
+
+
+# ---------------------------------------------------------------- locating tables in a grid
+
+
+def _cell(grid: Grid, row: int, col: int) -> object:
+    if row < len(grid) and col < len(grid[row]):
+        return grid[row][col]
+    return None
+
+
+def find_table(grid: Grid, headers: Sequence[str]) -> tuple[int, int] | None:
+    """(row, col), 0-based, of the first cell of a run of cells reading `headers`."""
+    wanted = [canonical(h) for h in headers]
+    for r, cells in enumerate(grid):
+        texts = [canonical(c) if isinstance(c, str) else None for c in cells]
+        for c in range(len(texts) - len(wanted) + 1):
+            if texts[c : c + len(wanted)] == wanted:
+                return r, c
+    return None
+
+
+def read_table(grid: Grid, headers: Sequence[str]) -> tuple[int, int, list[list[object]]] | None:
+    """The rows under a table's header, up to the first row that is blank across it."""
+    found = find_table(grid, headers)
+    if found is None:
+        return None
+    top, left = found
+    rows = []
+    for r in range(top + 1, len(grid)):
+        cells = [_cell(grid, r, left + i) for i in range(len(headers))]
+        if all(is_blank(v) for v in cells):
+            break
+        rows.append(cells)
+    return top, left, rows
+
+
+# ---------------------------------------------------------------- values
+
+
+class _Bad(ValueError):
+    pass
+
+
+def _parse_value(setting: SettingDef, raw: object) -> Any:
+    if setting.type == "text":
+        return as_text(raw)
+    if setting.type == "int":
+        try:
+            number = float(normalize_text(as_text(raw)))
+        except ValueError:
+            raise _Bad(t("settings.not_a_number")) from None
+        if not number.is_integer():
+            raise _Bad(t("settings.not_an_integer"))
+        return _in_range(setting, int(number))
+    if setting.type == "number":
+        try:
+            return _in_range(setting, float(normalize_text(as_text(raw))))
+        except ValueError:
+            raise _Bad(t("settings.not_a_number")) from None
+    if setting.type == "choice":
+        text = canonical(as_text(raw))
+        for code, label in setting.choices.items():
+            if text in (canonical(code), canonical(label)):
+                return code
+        raise _Bad(t("settings.bad_choice", choices="、".join(setting.choices.values())))
+    if setting.type == "timezone":
+        name = as_text(raw)
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise _Bad(t("settings.bad_timezone")) from None
+        return name
+    if setting.type == "bool":
+        text = canonical(as_text(raw))
+        if text in ("是", "yes", "true", "1", "开", "启用"):
+            return True
+        if text in ("否", "no", "false", "0", "关", "停用"):
+            return False
+        raise _Bad(t("settings.bad_bool"))
+    raise ValueError(f"unknown setting type {setting.type}")
+
+
+def _in_range(setting: SettingDef, number: float) -> float:
+    if setting.min is not None and number < setting.min:
+        raise _Bad(t("settings.too_small", min=setting.min))
+    if setting.max is not None and number > setting.max:
+        raise _Bad(t("settings.too_large", max=setting.max))
+    return number
+
+
+def default_value(setting: SettingDef) -> Any:
+    return setting.default
+
+
+# ---------------------------------------------------------------- reading the sheets
+
+
+def default_settings(definition: SettingsDef) -> Settings:
+    values = {s.key: default_value(s) for s in definition.settings}
+    tables = {tbl.key: [dict(zip((c.key for c in tbl.columns), row, strict=True)) for row in tbl.rows]
+              for tbl in definition.tables}
+    return Settings(values, tables)
+
+
+def read_settings(definition: SettingsDef, sheet_title: str | None, grid: Grid) -> Settings:
+    """Settings from the 设置 sheet's grid; `sheet_title` None means the sheet is missing."""
+    settings = default_settings(definition)
+    if sheet_title is None:
+        settings.problems.append(Problem(definition.name, None, None, WARNING, "settings_missing",
+                                         t("settings.sheet_missing")))
+        return settings
+    _read_main(definition, sheet_title, grid, settings)
+    for table in definition.tables:
+        _read_side_table(table, sheet_title, grid, settings)
+    return settings
+
+
+def _read_main(definition: SettingsDef, title: str, grid: Grid, settings: Settings) -> None:
+    found = read_table(grid, MAIN_HEADERS[1:3])
+    if found is None:
+        settings.problems.append(Problem(title, None, None, WARNING, "settings_table_missing",
+                                         t("settings.main_missing")))
+        return
+    top, left, rows = found
+    by_label = {canonical(s.label): s for s in definition.settings}
+    value_col = column_letter(left + 2)
+    for offset, (label, raw) in enumerate(rows):
+        row = top + 2 + offset
+        setting = by_label.get(canonical(as_text(label)))
+        where = f"{value_col}列「值」"
+        if setting is None:
+            if not is_blank(label):
+                settings.problems.append(Problem(title, row, f"{column_letter(left + 1)}列「设置项」", WARNING,
+                                                 "unknown_setting", t("settings.unknown", label=as_text(label))))
+            continue
+        if is_blank(raw):
+            continue
+        try:
+            settings.values[setting.key] = _parse_value(setting, raw)
+        except _Bad as bad:
+            message = t("settings.bad_value", label=setting.label, value=as_text(raw), why=str(bad))
+            settings.problems.append(Problem(title, row, where, ERROR, "bad_setting", message))
+
+
+def _read_side_table(table: TableDef, title: str, grid: Grid, settings: Settings) -> None:
+    found = read_table(grid, [c.header for c in table.columns])
+    if found is None:
+        settings.problems.append(Problem(title, None, None, WARNING, "settings_table_missing",
+                                         t("settings.table_missing", table=table.title)))
+        return
+    _, _, rows = found
+    keys = [c.key for c in table.columns]
+    settings.tables[table.key] = [dict(zip(keys, (None if is_blank(v) else v for v in row), strict=True))
+                                  for row in rows]
+
+
+def read_vocabulary(definition: WorkbookDef, grid: Grid | None) -> tuple[Vocabulary, list[Problem]]:
+    """Dropdown words from the 下拉列表 sheet where it has a list, else from the definition."""
+    allowed = {key: list(lst.values.values()) for key, lst in definition.lists.items()}
+    problems: list[Problem] = []
+    if not grid:
+        return Vocabulary(definition, allowed), problems
+    header = [canonical(c) if isinstance(c, str) else None for c in grid[0]]
+    for key, lst in definition.lists.items():
+        if canonical(lst.name) not in header:
+            continue
+        col = header.index(canonical(lst.name))
+        words = [as_text(r[col]) for r in grid[1:] if col < len(r) and not is_blank(r[col])]
+        for word in lst.values.values():
+            if word not in words:
+                where = f"{column_letter(col + 1)}列「{lst.name}」"
+                problems.append(Problem(definition.lists_sheet_name, None, where, WARNING, "list_word_missing",
+                                        t("lists.word_missing", word=word)))
+                words.append(word)
+        allowed[key] = words
+    return Vocabulary(definition, allowed), problems

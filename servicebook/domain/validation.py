@@ -1,0 +1,213 @@
+"""Checking record rows: required fields, dropdown words, dates, time order, status consistency,
+phones, emails, duplicate numbers and personal data that must not be kept.
+
+Nothing a person typed is changed; the only value proposed for writing is the masked phone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from servicebook.definition import ColumnDef
+from servicebook.domain.problems import ERROR, WARNING, Problem
+from servicebook.domain.settings import Vocabulary
+from servicebook.domain.suggest import suggest
+from servicebook.domain.table import SheetTable
+from servicebook.domain.values import (
+    as_text,
+    check_email,
+    is_blank,
+    is_valid_phone,
+    mask_phone,
+    parse_score,
+    parse_time,
+    phone_text,
+)
+from servicebook.text import t
+
+FUTURE_TOLERANCE = timedelta(minutes=10)
+FREE_TEXT_KEYS = ("description", "solution", "csat_comment", "notes", "follow_up", "customer_name")
+_ID_NUMBER = re.compile(r"(?<!\d)[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?!\d)")
+
+# (later, earlier): the later time may not come before the earlier one.
+TIME_ORDER = (
+    ("accepted_at", "received_at"),
+    ("first_response_at", "received_at"),
+    ("resolved_at", "received_at"),
+    ("resolved_at", "accepted_at"),
+    ("closed_at", "resolved_at"),
+    ("closed_at", "received_at"),
+)
+
+
+@dataclass
+class ValidationResult:
+    problems: list[Problem] = field(default_factory=list)
+    row_problems: list[list[Problem]] = field(default_factory=list)   # aligned with table rows
+
+    @property
+    def errors(self) -> int:
+        return sum(p.is_error for p in self.problems)
+
+    @property
+    def warnings(self) -> int:
+        return sum(not p.is_error for p in self.problems)
+
+    def row_text(self, index: int) -> str:
+        found = self.row_problems[index]
+        return "；\n".join(p.cell_text() for p in found) if found else t("validate.row_ok")
+
+
+class _RowChecker:
+    """Collects the problems of one row."""
+
+    def __init__(self, table: SheetTable, index: int, sink: list[Problem]):
+        self.table, self.index, self.sink = table, index, sink
+        self.row = table.row_numbers[index]
+
+    def add(self, key: str, severity: str, code: str, message: str) -> None:
+        self.sink.append(Problem(self.table.title, self.row, self.table.cell_name(key), severity, code, message, key))
+
+
+def validate_records(table: SheetTable, vocab: Vocabulary, now: datetime) -> ValidationResult:
+    result = ValidationResult()
+    columns = [c for c in table.definition.columns if table.has(c.key) and not c.computed]
+    duplicates = _duplicate_numbers(table)
+    for index in range(len(table)):
+        found: list[Problem] = []
+        check = _RowChecker(table, index, found)
+        times = {}
+        for col in columns:
+            value = table.get(col.key, index)
+            times[col.key] = _check_cell(check, col, value, vocab, now)
+        for col in table.definition.columns:
+            if col.required and not table.has(col.key):
+                continue
+            if col.required and is_blank(table.get(col.key, index)):
+                check.add(col.key, ERROR, "required", t("validate.required"))
+        _check_order(check, times)
+        _check_status(check, table, index, vocab)
+        _check_personal_data(check, table, index)
+        if index in duplicates:
+            others = "、".join(str(r) for r in duplicates[index])
+            check.add("ticket_no", ERROR, "duplicate", t("validate.duplicate", rows=others))
+        found.sort(key=lambda p: (table.column_index(p.key or "") or 0))
+        result.row_problems.append(found)
+        result.problems.extend(found)
+    return result
+
+
+def _check_cell(check: _RowChecker, col: ColumnDef, value: object, vocab: Vocabulary,
+                now: datetime) -> datetime | None:
+    """Check one cell by its column type; returns the time it holds, for date columns."""
+    if is_blank(value):
+        return None
+    if col.type in ("datetime", "date"):
+        return _check_time(check, col, value, now)
+    if col.type == "enum":
+        _check_enum(check, col, value, vocab.words(col.list or ""))
+    elif col.type == "score":
+        if parse_score(value) is None:
+            check.add(col.key, ERROR, "score", t("validate.score", value=as_text(value)))
+    elif col.type == "phone":
+        _check_phone(check, col, value)
+    elif col.type == "email":
+        verdict = check_email(as_text(value))
+        if not verdict.valid:
+            hint = t("validate.email_hint", fixed=verdict.normalized) if verdict.normalized else ""
+            check.add(col.key, ERROR, "email", t("validate.email", value=as_text(value), hint=hint))
+    return None
+
+
+def _check_time(check: _RowChecker, col: ColumnDef, value: object, now: datetime) -> datetime | None:
+    parsed = parse_time(value)
+    if parsed.error:
+        check.add(col.key, ERROR, "time_bad", t("validate.time_bad", value=as_text(value)))
+        return None
+    if parsed.as_text:
+        check.add(col.key, WARNING, "time_text", t("validate.time_text", value=as_text(value)))
+    elif parsed.as_number:
+        check.add(col.key, WARNING, "time_number", t("validate.time_number", value=as_text(value)))
+    if col.key == "received_at" and parsed.date_only:
+        check.add(col.key, WARNING, "time_no_clock", t("validate.time_no_clock"))
+    if parsed.value and parsed.value > now + FUTURE_TOLERANCE and col.key != "due_at":
+        when = parsed.value.strftime("%Y-%m-%d %H:%M")
+        check.add(col.key, ERROR, "time_future", t("validate.time_future", value=when))
+    return parsed.value
+
+
+def _check_enum(check: _RowChecker, col: ColumnDef, value: object, allowed: list[str]) -> None:
+    text = as_text(value)
+    if text in allowed and text == str(value):
+        return
+    hint = suggest(str(value), allowed)
+    if hint:
+        reasons = "、".join(t(f"validate.reason.{r}") for r in hint.reasons)
+        message = t("validate.enum_suggest", value=str(value), fixed=hint.value, reasons=reasons)
+        check.add(col.key, ERROR, "enum", message)
+    else:
+        check.add(col.key, ERROR, "enum", t("validate.enum", value=str(value), allowed="、".join(allowed)))
+
+
+def _check_phone(check: _RowChecker, col: ColumnDef, value: object) -> None:
+    text = phone_text(value)
+    if not is_valid_phone(text):
+        # The message shows the number masked: 校验结果 must not leak it either.
+        check.add(col.key, ERROR, "phone", t("validate.phone", value=mask_phone(text)))
+
+
+def _check_order(check: _RowChecker, times: dict[str, datetime | None]) -> None:
+    headers = check.table.header
+    for later, earlier in TIME_ORDER:
+        a, b = times.get(later), times.get(earlier)
+        if a is not None and b is not None and a < b:
+            message = t("validate.order", later=headers(later), earlier=headers(earlier))
+            check.add(later, ERROR, "order", message)
+    due, received = times.get("due_at"), times.get("received_at")
+    if due is not None and received is not None and due < received:
+        message = t("validate.order", later=headers("due_at"), earlier=headers("received_at"))
+        check.add("due_at", WARNING, "order", message)
+
+
+def _check_status(check: _RowChecker, table: SheetTable, index: int, vocab: Vocabulary) -> None:
+    status = as_text(table.get("status", index))
+    if not table.has("status") or not status:
+        return
+    closed = vocab.word("status", "closed")
+    pending = vocab.word("status", "pending")
+    if status == closed:
+        for key, code in (("solution", "closed_needs_solution"), ("closed_at", "closed_needs_time")):
+            if table.has(key) and is_blank(table.get(key, index)):
+                check.add(key, ERROR, code, t(f"validate.{code}"))
+    else:
+        if table.has("closed_at") and not is_blank(table.get("closed_at", index)):
+            check.add("closed_at", WARNING, "closed_time_open", t("validate.closed_time_open", status=status))
+        scored = {vocab.word("status", code) for code in ("awaiting", "follow_up")}
+        if table.has("csat") and not is_blank(table.get("csat", index)) and status not in scored:
+            check.add("csat", WARNING, "csat_open", t("validate.csat_open", status=status))
+    if status != pending and table.has("assignee") and is_blank(table.get("assignee", index)):
+        check.add("assignee", WARNING, "no_assignee", t("validate.no_assignee", status=status))
+
+
+def _check_personal_data(check: _RowChecker, table: SheetTable, index: int) -> None:
+    for key in FREE_TEXT_KEYS:
+        value = table.get(key, index)
+        if isinstance(value, str) and _ID_NUMBER.search(value):
+            check.add(key, ERROR, "id_number", t("validate.id_number"))
+
+
+def _duplicate_numbers(table: SheetTable) -> dict[int, list[int]]:
+    """row index -> the other spreadsheet rows carrying the same record number."""
+    seen: dict[str, list[int]] = defaultdict(list)
+    for index, value in enumerate(table.column("ticket_no")):
+        if not is_blank(value):
+            seen[as_text(value)].append(index)
+    clashes: dict[int, list[int]] = {}
+    for indexes in seen.values():
+        if len(indexes) > 1:
+            for i in indexes:
+                clashes[i] = [table.row_numbers[j] for j in indexes if j != i]
+    return clashes

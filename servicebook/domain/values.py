@@ -1,0 +1,209 @@
+"""Reading what people type into cells: dates and times, scores, phones and email addresses.
+
+Pure functions on plain Python values (what a spreadsheet reader hands over: str, int, float,
+datetime, date, time, bool or None). Nothing here changes a value; callers decide what to write.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+
+EXCEL_EPOCH = datetime(1899, 12, 30)
+# Serial numbers Excel would show as dates between 1982 and 2119: anything else is not a date.
+_SERIAL_RANGE = (30000.0, 80000.0)
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def normalize_text(value: str) -> str:
+    """Full-width to half-width (NFKC) and trimmed: how people meant what they typed."""
+    return unicodedata.normalize("NFKC", value).strip()
+
+
+def as_text(value: object) -> str:
+    """A cell value as the text a person sees: 13812345678.0 reads as 13812345678."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+# ---------------------------------------------------------------- dates and times
+
+
+@dataclass(frozen=True)
+class ParsedTime:
+    """A date or time read from a cell.
+
+    `value` is None when the cell is empty or unreadable (`error` tells which). `as_text` marks a
+    date typed as text rather than stored as a spreadsheet date; `date_only` a value with no time
+    of day.
+    """
+
+    value: datetime | None
+    as_text: bool = False
+    as_number: bool = False
+    date_only: bool = False
+    error: bool = False
+
+
+EMPTY_TIME = ParsedTime(None)
+BAD_TIME = ParsedTime(None, error=True)
+
+_DATE = r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*[日号]?"
+_COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?=\D|$)")
+_TIME = (
+    r"(?:\s*T|\s+|\s*)(?P<ampm>上午|下午|晚上|中午|凌晨|早上)?\s*"
+    r"(?P<H>\d{1,2})\s*(?:[:：时点])\s*(?P<M>\d{1,2})?\s*分?"
+    r"(?:\s*[:：]?\s*(?P<S>\d{1,2})(?:\.\d+)?\s*秒?)?"
+)
+_DATETIME_RE = re.compile(rf"^{_DATE}(?:{_TIME})?$")
+
+
+def _to_24h(hour: int, ampm: str | None) -> int:
+    if ampm in ("下午", "晚上") and hour < 12:
+        return hour + 12
+    if ampm == "中午" and hour < 11:
+        return hour + 12
+    if ampm in ("凌晨", "上午", "早上") and hour == 12:
+        return 0
+    return hour
+
+
+def _parse_text_time(text: str) -> ParsedTime:
+    text = _COMPACT_DATE_RE.sub(r"\1-\2-\3", normalize_text(text))
+    match = _DATETIME_RE.match(text)
+    if not match:
+        return BAD_TIME
+    year, month, day = (int(match.group(k)) for k in ("y", "m", "d"))
+    has_time = match.group("H") is not None
+    hour = _to_24h(int(match.group("H")), match.group("ampm")) if has_time else 0
+    minute = int(match.group("M") or 0)
+    second = int(match.group("S") or 0)
+    try:
+        parsed = datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        return BAD_TIME
+    return ParsedTime(parsed, as_text=True, date_only=not has_time)
+
+
+def excel_serial_to_datetime(serial: float) -> datetime:
+    # Rounded to the second: serials carry floating-point noise below that.
+    return EXCEL_EPOCH + timedelta(seconds=round(serial * 86400))
+
+
+def parse_time(value: object) -> ParsedTime:
+    """Read a date or date-and-time the way a person meant it."""
+    if is_blank(value):
+        return EMPTY_TIME
+    if isinstance(value, datetime):
+        return ParsedTime(value.replace(tzinfo=None, microsecond=0))
+    if isinstance(value, date):
+        return ParsedTime(datetime.combine(value, time()), date_only=True)
+    if isinstance(value, bool):
+        return BAD_TIME
+    if isinstance(value, (int, float)):
+        number = float(value)
+        if math.isfinite(number) and _SERIAL_RANGE[0] <= number <= _SERIAL_RANGE[1]:
+            parsed = excel_serial_to_datetime(number)
+            return ParsedTime(parsed, as_number=True, date_only=number.is_integer())
+        return BAD_TIME
+    if isinstance(value, str):
+        return _parse_text_time(value)
+    return BAD_TIME
+
+
+# ---------------------------------------------------------------- scores
+
+
+def parse_score(value: object) -> int | None:
+    """A 1–5 satisfaction score, or None when the cell is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)) and float(value).is_integer():
+        score = int(value)
+    elif isinstance(value, str) and normalize_text(value).isdigit():
+        score = int(normalize_text(value))
+    else:
+        return None
+    return score if 1 <= score <= 5 else None
+
+
+# ---------------------------------------------------------------- phones
+
+_MOBILE_RE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
+_LANDLINE_RE = re.compile(r"^0\d{2,3}\d{7,8}$")
+_SERVICE_RE = re.compile(r"^[48]00\d{7}$")
+_MASKED_RE = re.compile(r"^[\d+\-\s()]*\*{4}[\d\-\s]*$")
+
+
+def phone_text(value: object) -> str:
+    """A phone cell as text, undoing the number Excel makes of 13812345678."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
+        return str(int(value))
+    return normalize_text(str(value)) if value is not None else ""
+
+
+def is_masked_phone(text: str) -> bool:
+    digits = re.sub(r"\D", "", text)
+    return bool(_MASKED_RE.match(text)) and len(digits) >= 5
+
+
+def is_valid_phone(text: str) -> bool:
+    """A mainland mobile, a landline (area code first) or a 400/800 number, masked or not."""
+    number = re.split(r"转|ext", text, maxsplit=1, flags=re.IGNORECASE)[0].strip()
+    if is_masked_phone(number):
+        return True
+    compact = re.sub(r"[\s\-()]", "", number)
+    return bool(_MOBILE_RE.match(compact) or _LANDLINE_RE.match(compact) or _SERVICE_RE.match(compact))
+
+
+def mask_phone(text: str) -> str:
+    """Hide the four digits before the last four, keeping the layout: 138****5678."""
+    if is_masked_phone(text):
+        return text
+    body, *extension = re.split(r"(转|ext)", text, maxsplit=1, flags=re.IGNORECASE)
+    positions = [i for i, ch in enumerate(body) if ch.isdigit()]
+    if len(positions) < 8:
+        return text
+    hidden = set(positions[-8:-4])
+    masked = "".join("*" if i in hidden else ch for i, ch in enumerate(body))
+    return masked + "".join(extension)
+
+
+# ---------------------------------------------------------------- email
+
+
+@dataclass(frozen=True)
+class EmailCheck:
+    valid: bool
+    normalized: str | None = None  # what the address should read, when the text differs
+
+
+def check_email(text: str) -> EmailCheck:
+    stripped = text.strip()
+    try:
+        result = validate_email(stripped, check_deliverability=False)
+    except EmailNotValidError:
+        fixed = normalize_text(stripped).replace(" ", "")
+        try:
+            result = validate_email(fixed, check_deliverability=False)
+        except EmailNotValidError:
+            return EmailCheck(False)
+        return EmailCheck(False, result.normalized)
+    if result.normalized != stripped and result.normalized.lower() != stripped.lower():
+        return EmailCheck(False, result.normalized)
+    return EmailCheck(True)

@@ -1,0 +1,20 @@
+"""Where the data folders shipped beside the code live.
+
+An installed wheel carries `workbook/` and `templates/` inside the package; a source checkout
+(editable install, tests) has them at the repository root.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+
+def data_dir(name: str) -> Path:
+    packaged = Path(str(resources.files("servicebook"))) / name
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parent.parent / name
+    if checkout.is_dir():
+        return checkout
+    raise FileNotFoundError(f"servicebook data folder {name!r} is missing from the installation")

@@ -1,0 +1,1 @@
+"""Helpers for the tests: real workbooks, the real command line, LibreOffice as a checker."""
