@@ -1,0 +1,147 @@
+"""Commands on one workbook file: init, check, validate, number, run."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from servicebook.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    accept_loss_option,
+    json_option,
+    now_option,
+    print_json,
+    print_problems,
+    workbook_argument,
+)
+from servicebook.jobs import check as check_job
+from servicebook.jobs import init as init_job
+from servicebook.jobs import number as number_job
+from servicebook.jobs import run as run_job
+from servicebook.jobs import validate as validate_job
+from servicebook.jobs.session import open_session
+from servicebook.text import t
+
+
+@click.command(help=t("cli.init_help"))
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@accept_loss_option
+def init(path: Path, accept_loss: bool) -> None:
+    report = init_job.init(path, accept_loss)
+    if report.created:
+        click.echo(t("init.done", path=str(report.path.resolve())))
+    elif report.added:
+        click.echo(t("init.added", path=str(report.path.resolve()), sheets="、".join(report.added)))
+    else:
+        click.echo(t("init.complete", path=str(report.path.resolve())))
+
+
+@click.command(help=t("cli.check_help"))
+@workbook_argument
+@json_option
+def check(path: Path, as_json: bool) -> None:
+    session = open_session(path, writing=False)
+    report = check_job.check(session)
+    if as_json:
+        print_json(report.as_json())
+    else:
+        print_check(path, report)
+    sys.exit(EXIT_PROBLEMS if report.failed else EXIT_OK)
+
+
+def print_check(path: Path, report: check_job.CheckReport) -> None:
+    click.echo(t("check.title", name=path.name))
+    for sheet in report.sheets:
+        if sheet.title is None:
+            click.echo(t("check.sheet_absent", name=sheet.name))
+            continue
+        click.echo(t("check.sheet_found", name=sheet.name, title=sheet.title, row=sheet.header_row,
+                     rows=sheet.rows, columns=len(sheet.columns)))
+        renamed = [c for c in sheet.columns if c["as_written"] != c["header"]]
+        for col in renamed:
+            click.echo(t("check.alias_used", column=col["column"], written=col["as_written"], header=col["header"]))
+        for col in sheet.missing:
+            kind = "required" if col["required"] else "computed" if col["computed"] else "optional"
+            click.echo(t(f"check.missing_{kind}", header=col["header"]))
+        if sheet.extras:
+            extras = "、".join(f"{e['column']}列「{e['header']}」" for e in sheet.extras)
+            click.echo(t("check.extras", extras=extras))
+    if report.problems:
+        click.echo(t("check.problems"))
+        print_problems(report.problems)
+
+
+@click.command(help=t("cli.validate_help"))
+@workbook_argument
+@json_option
+@now_option
+@accept_loss_option
+def validate(path: Path, as_json: bool, now, accept_loss: bool) -> None:
+    session = open_session(path, now=now, accept_loss=accept_loss)
+    report = validate_job.validate(session)
+    if as_json:
+        print_json(report.as_json())
+    else:
+        print_validate(report)
+    sys.exit(EXIT_PROBLEMS if report.failed else EXIT_OK)
+
+
+def print_validate(report: validate_job.ValidateReport) -> None:
+    summary = report.as_json()
+    click.echo(t("validate.summary", rows=summary["rows"], bad_rows=summary["rows_with_errors"],
+                 errors=summary["errors"], warnings=summary["warnings"], masked=summary["phones_masked"]))
+    print_problems(report.problems, t("validate.see_column"))
+
+
+@click.command(help=t("cli.number_help"))
+@workbook_argument
+@json_option
+@now_option
+@accept_loss_option
+def number(path: Path, as_json: bool, now, accept_loss: bool) -> None:
+    session = open_session(path, now=now, accept_loss=accept_loss)
+    report = number_job.number(session)
+    if as_json:
+        print_json(report.as_json())
+    else:
+        print_number(report)
+    sys.exit(EXIT_PROBLEMS if report.failed else EXIT_OK)
+
+
+def print_number(report: number_job.NumberReport) -> None:
+    numbered = report.numbered
+    click.echo(t("number.summary", count=len(numbered), already=report.result.already,
+                 skipped=len(report.problems)))
+    if numbered:
+        click.echo(t("number.range", first=numbered[0][1], last=numbered[-1][1]))
+    print_problems(report.problems)
+
+
+@click.command(help=t("cli.run_help"))
+@workbook_argument
+@json_option
+@now_option
+@accept_loss_option
+def run(path: Path, as_json: bool, now, accept_loss: bool) -> None:
+    session = open_session(path, now=now, accept_loss=accept_loss)
+    report = run_job.run(session)
+    if as_json:
+        print_json(report.as_json())
+    else:
+        print_run(report)
+    sys.exit(EXIT_PROBLEMS if report.failed else EXIT_OK)
+
+
+def print_run(report: run_job.RunReport) -> None:
+    click.echo(t("run.numbered"))
+    print_number(report.number)
+    click.echo(t("run.validated"))
+    print_validate(report.validate)
+    if report.backup:
+        click.echo(t("run.backup", path=str(report.backup)))
+
+
+COMMANDS = [init, check, validate, number, run]

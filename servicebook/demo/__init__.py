@@ -1,0 +1,1 @@
+"""The demo: a realistic team workbook generated from a seed."""

@@ -1,0 +1,102 @@
+"""What a command changes in a workbook, as plain data every writer applies the same way:
+the openpyxl writer, the lossless part writer and the live-Excel adapter.
+
+Positions are 1-based spreadsheet rows and columns, resolved by the command from what it read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from servicebook.domain.table import SheetTable, column_letter
+
+# Our conditional-format rules carry this term, so a later run can replace exactly its own
+# rules and leave the team's. N("…") is 0 in Excel and LibreOffice alike.
+RULE_MARK = 'N("servicebook")=0'
+
+
+def marked(formula: str) -> str:
+    return f"AND({RULE_MARK},{formula})"
+
+
+def is_ours(formula: str) -> bool:
+    return RULE_MARK in formula.replace(" ", "")
+
+
+@dataclass(frozen=True)
+class NewColumn:
+    """A computed column the tool adds after the last header."""
+
+    col: int
+    header: str
+    width: float | None = None
+    help: str | None = None
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """A conditional format: `formula` is written for the first cell of `ref`."""
+
+    ref: str
+    formula: str
+    style: str          # a palette name: error, warning, breach, risk, met, paused
+    stop: bool = False
+
+
+@dataclass(frozen=True)
+class NewSheet:
+    """One of the definition's sheets (a sheet key, or "settings" / "lists"), created laid out."""
+
+    title: str
+    sheet_key: str
+
+
+@dataclass
+class SheetEdits:
+    title: str
+    header_row: int = 1
+    new_columns: list[NewColumn] = field(default_factory=list)
+    cells: dict[tuple[int, int], Any] = field(default_factory=dict)
+    formats: dict[int, str] = field(default_factory=dict)      # column -> number format of written cells
+    highlights: list[Highlight] | None = None                  # None: leave our rules as they are
+
+    def set(self, row: int, col: int, value: Any) -> None:
+        self.cells[(row, col)] = value
+
+
+@dataclass
+class Edits:
+    sheets: dict[str, SheetEdits] = field(default_factory=dict)
+    new_sheets: list[NewSheet] = field(default_factory=list)
+
+    def sheet(self, title: str, header_row: int = 1) -> SheetEdits:
+        if title not in self.sheets:
+            self.sheets[title] = SheetEdits(title, header_row)
+        return self.sheets[title]
+
+    def is_empty(self) -> bool:
+        return not self.new_sheets and all(
+            not s.cells and not s.new_columns and s.highlights is None for s in self.sheets.values()
+        )
+
+    def column_for(self, table: SheetTable, key: str) -> int:
+        """The column of `key` in `table`, adding it after the last header when it is missing."""
+        existing = table.column_index(key)
+        if existing:
+            return existing
+        sheet = self.sheet(table.title, table.headers.row)
+        for new in sheet.new_columns:
+            if new.header == table.definition.column(key).header:
+                return new.col
+        taken = [table.headers.last_column, *(n.col for n in sheet.new_columns)]
+        col_def = table.definition.column(key)
+        new = NewColumn(max(taken) + 1, col_def.header, col_def.width, col_def.help, col_def.hidden)
+        sheet.new_columns.append(new)
+        return new.col
+
+
+def data_ref(col: int, first_row: int, last_row: int) -> str:
+    letter = column_letter(col)
+    return f"{letter}{first_row}:{letter}{max(first_row, last_row)}"

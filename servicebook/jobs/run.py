@@ -1,0 +1,37 @@
+"""`servicebook run`: everything a scheduled job does, in one read and one write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from servicebook.edits import Edits
+from servicebook.jobs.number import NumberReport, numbering_edits
+from servicebook.jobs.session import Session
+from servicebook.jobs.validate import ValidateReport, validation_edits
+
+
+@dataclass
+class RunReport:
+    number: NumberReport
+    validate: ValidateReport
+    backup: Path | None
+
+    @property
+    def failed(self) -> bool:
+        return self.number.failed or self.validate.failed
+
+    def as_json(self) -> dict:
+        return {
+            "number": self.number.as_json(),
+            "validate": self.validate.as_json(),
+            "backup": str(self.backup) if self.backup else None,
+        }
+
+
+def run(session: Session) -> RunReport:
+    edits = Edits()
+    numbered = numbering_edits(session, edits)
+    validated = validation_edits(session, edits)
+    backup = session.save(edits)
+    return RunReport(numbered, validated, backup)

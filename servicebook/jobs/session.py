@@ -1,0 +1,111 @@
+"""One command's hold on a workbook file: checked, read, and written back safely."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import openpyxl
+
+from servicebook.definition import WorkbookDef, definition
+from servicebook.domain.book import Book
+from servicebook.domain.table import SheetTable
+from servicebook.edits import Edits
+from servicebook.errors import CannotRun
+from servicebook.progress import stage
+from servicebook.sidecar import Sidecar
+from servicebook.text import t
+from servicebook.xlsx.apply import apply_edits
+from servicebook.xlsx.lock import ensure_not_open
+from servicebook.xlsx.losses import find_losses
+from servicebook.xlsx.read import ensure_workbook, load_book
+from servicebook.xlsx.save import replace_atomically
+
+
+def _fingerprint(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+def is_macro_workbook(path: Path) -> bool:
+    return path.suffix.lower() == ".xlsm"
+
+
+@dataclass
+class Session:
+    path: Path
+    book: Book
+    now: datetime
+    accept_loss: bool
+    fingerprint: tuple[int, int]
+
+    @property
+    def definition(self) -> WorkbookDef:
+        return self.book.definition
+
+    @property
+    def settings(self):
+        return self.book.settings
+
+    @property
+    def sidecar(self) -> Sidecar:
+        return Sidecar(self.path)
+
+    def records(self) -> SheetTable:
+        table = self.book.table("records")
+        if table is None:
+            raise CannotRun(t("open.no_records", name=self.definition.sheet("records").name, path=self.path.name))
+        if not table.headers.found:
+            raise CannotRun(t("open.no_record_header", sheet=table.title))
+        return table
+
+    def save(self, edits: Edits) -> Path | None:
+        """Write `edits` into the file; returns the backup of the previous version."""
+        if edits.is_empty():
+            return None
+        ensure_not_open(self.path)
+        if _fingerprint(self.path) != self.fingerprint:
+            raise CannotRun(t("save.changed_meanwhile", name=self.path.name))
+        self._refuse_losses()
+        with stage(t("progress.loading")), warnings.catch_warnings():
+            # What openpyxl drops was named (and accepted) before; its own English warnings add nothing.
+            warnings.simplefilter("ignore", UserWarning)
+            wb = openpyxl.load_workbook(self.path, keep_vba=is_macro_workbook(self.path))
+        apply_edits(wb, edits, self.definition)
+        with stage(t("progress.saving")):
+            backup = replace_atomically(self.path, wb.save, self.sidecar.backups, int(self.settings["backup_keep"]))
+        self.fingerprint = _fingerprint(self.path)
+        return backup
+
+    def _refuse_losses(self) -> None:
+        if self.accept_loss:
+            return
+        losses = find_losses(self.path, keep_vba=is_macro_workbook(self.path))
+        if losses:
+            raise CannotRun(t("save.would_lose", name=self.path.name), [*losses, t("save.accept_loss_hint")])
+
+
+def local_now(timezone: str) -> datetime:
+    """Wall-clock time in the team's zone, naive like the times in the workbook."""
+    return datetime.now(ZoneInfo(timezone)).replace(tzinfo=None, microsecond=0)
+
+
+def open_session(path: Path, *, now: datetime | None = None, writing: bool = True,
+                 accept_loss: bool = False) -> Session:
+    """Check the file, refuse early what a write would refuse later, and read it."""
+    path = Path(path)
+    ensure_workbook(path)
+    if writing:
+        ensure_not_open(path)
+    fingerprint = _fingerprint(path)
+    with stage(t("progress.reading")):
+        book = load_book(path, definition())
+    if book.settings.errors:
+        raise CannotRun(t("open.bad_settings"), [p.describe() for p in book.settings.errors])
+    session = Session(path, book, now or local_now(book.settings["timezone"]), accept_loss, fingerprint)
+    if writing:
+        session._refuse_losses()
+    return session

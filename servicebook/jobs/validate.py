@@ -1,0 +1,99 @@
+"""`servicebook validate`: check every record row, write 校验结果, mark the cells, mask phones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from servicebook.domain.book import Book
+from servicebook.domain.masking import phones_to_mask
+from servicebook.domain.problems import Problem
+from servicebook.domain.table import SheetTable, column_letter
+from servicebook.domain.validation import ValidationResult, validate_records
+from servicebook.edits import Edits, Highlight, data_ref
+from servicebook.jobs.session import Session
+from servicebook.text import t
+
+
+@dataclass
+class ValidateReport:
+    rows: int
+    result: ValidationResult
+    masked: int
+    sheet_problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.sheet_problems + self.result.problems
+
+    @property
+    def failed(self) -> bool:
+        return any(p.is_error for p in self.problems)
+
+    def as_json(self) -> dict:
+        rows_with_errors = {p.row for p in self.result.problems if p.is_error}
+        return {
+            "rows": self.rows,
+            "rows_with_errors": len(rows_with_errors),
+            "errors": sum(p.is_error for p in self.problems),
+            "warnings": sum(not p.is_error for p in self.problems),
+            "phones_masked": self.masked,
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+def _needle(table: SheetTable, key: str, severity: str) -> str:
+    text = t("problem.in_cell", severity=t(f"severity.{severity}"), where=table.cell_name(key), message="")
+    return text.replace("~", "~~").replace("*", "~*").replace("?", "~?").replace('"', '""')
+
+
+def highlights(table: SheetTable, result: ValidationResult, result_col: int) -> list[Highlight]:
+    """Colour the cells named in 校验结果; the rules follow the column, not a snapshot of cells."""
+    first, last = table.headers.row + 1, table.last_row
+    anchor = f"${column_letter(result_col)}{first}"
+    rules = []
+    for severity, style in (("error", "error"), ("warning", "warning")):
+        keys = sorted({p.key for p in result.problems if p.severity == severity and p.key},
+                      key=lambda k: table.column_index(k) or 0)
+        for key in keys:
+            col = table.column_index(key)
+            if col:
+                formula = f'ISNUMBER(SEARCH("{_needle(table, key, severity)}",{anchor}))'
+                rules.append(Highlight(data_ref(col, first, last), formula, style, stop=True))
+    marker = {s: t(f"severity.{s}") + "：" for s in ("error", "warning")}
+    ref = data_ref(result_col, first, last)
+    rules.append(Highlight(ref, f'ISNUMBER(SEARCH("{marker["error"]}",{anchor}))', "error", stop=True))
+    rules.append(Highlight(ref, f'ISNUMBER(SEARCH("{marker["warning"]}",{anchor}))', "warning", stop=True))
+    return rules
+
+
+def mask_phones(book: Book, edits: Edits) -> int:
+    """Put masked phones into the edits for every sheet with phone columns; returns how many."""
+    count = 0
+    for table in book.tables.values():
+        for (key, index), masked in phones_to_mask(table).items():
+            sheet = edits.sheet(table.title, table.headers.row)
+            col = table.column_index(key)
+            sheet.set(table.row_numbers[index], col, masked)
+            sheet.formats[col] = "@"
+            count += 1
+    return count
+
+
+def validation_edits(session: Session, edits: Edits) -> ValidateReport:
+    table = session.records()
+    result = validate_records(table, session.book.vocab, session.now)
+    col = edits.column_for(table, "validation")
+    sheet = edits.sheet(table.title, table.headers.row)
+    for index, row in enumerate(table.row_numbers):
+        sheet.set(row, col, result.row_text(index))
+    sheet.highlights = highlights(table, result, col) if len(table) else []
+    masked = mask_phones(session.book, edits)
+    mapping = [p for p in session.book.problems if p.sheet == table.title]
+    return ValidateReport(len(table), result, masked, mapping)
+
+
+def validate(session: Session) -> ValidateReport:
+    edits = Edits()
+    report = validation_edits(session, edits)
+    session.save(edits)
+    return report

@@ -1,0 +1,67 @@
+"""Applying an edit set to a workbook loaded with openpyxl."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.formatting.formatting import ConditionalFormattingList
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Font, PatternFill
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from servicebook import palette
+from servicebook.definition import WorkbookDef
+from servicebook.edits import Edits, Highlight, is_ours, marked
+from servicebook.xlsx.sheets import add_computed_column
+from servicebook.xlsx.template import build_sheet
+
+
+def apply_edits(wb: Workbook, edits: Edits, definition: WorkbookDef) -> None:
+    for new in edits.new_sheets:
+        if new.title not in wb.sheetnames:
+            build_sheet(wb, definition, new.sheet_key, new.title)
+    for title, sheet in edits.sheets.items():
+        ws = wb[title]
+        for column in sheet.new_columns:
+            add_computed_column(ws, sheet.header_row, column)
+        for (row, col), value in sheet.cells.items():
+            write_cell(ws, row, col, value, sheet.formats.get(col))
+        if sheet.highlights is not None:
+            replace_highlights(ws, sheet.highlights)
+
+
+def write_cell(ws: Worksheet, row: int, col: int, value: object, number_format: str | None) -> None:
+    cell = ws.cell(row=row, column=col)
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"  # text that only looks like a formula stays text
+    if number_format and value is not None:
+        cell.number_format = number_format
+    elif isinstance(value, datetime) and cell.number_format == "General":
+        cell.number_format = "yyyy-mm-dd hh:mm"
+
+
+def highlight_rule(highlight: Highlight) -> FormulaRule:
+    fill, font = palette.HIGHLIGHTS[highlight.style]
+    return FormulaRule(
+        formula=[marked(highlight.formula)],
+        fill=PatternFill(fill_type="solid", start_color=fill, end_color=fill, bgColor=fill),
+        font=Font(color=font),
+        stopIfTrue=highlight.stop,
+    )
+
+
+def replace_highlights(ws: Worksheet, highlights: list[Highlight]) -> None:
+    """Drop the rules this tool wrote before, keep the team's, add the new ones."""
+    kept = ConditionalFormattingList()
+    for formatting in ws.conditional_formatting:
+        for rule in formatting.rules:
+            if not any(is_ours(f) for f in (rule.formula or ())):
+                kept.add(str(formatting.sqref), rule)
+    for highlight in highlights:
+        kept.add(highlight.ref, highlight_rule(highlight))
+    ws.conditional_formatting = kept

@@ -1,0 +1,91 @@
+"""`servicebook init`: the team workbook looks and behaves like a professional template, in
+openpyxl's reading and in LibreOffice's."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import openpyxl
+
+from servicebook.definition import definition
+from servicebook.domain.settings import default_settings
+from servicebook.jobs.session import open_session
+from tests.support import lo
+
+
+def test_every_sheet_is_created_in_order(tmp_path, cli):
+    path = tmp_path / "客服工作簿.xlsx"
+    result = cli("init", path)
+    assert result.code == 0 and "已新建工作簿" in result.out
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["服务记录", "进度跟踪", "客户档案", "客户关怀", "邮件日志", "设置", "下拉列表", "编号记录"]
+    assert wb["编号记录"].sheet_state == "hidden"
+    assert all(wb[n].sheet_state == "visible" for n in wb.sheetnames[:-1])
+
+
+def test_init_never_overwrites(tmp_path, cli):
+    path = tmp_path / "客服工作簿.xlsx"
+    cli("init", path)
+    before = path.read_bytes()
+    assert cli("init", path).code == 0
+    assert path.read_bytes() == before
+    assert cli("init", tmp_path / "笔记.txt").code == 2
+
+
+def test_records_sheet_has_header_freeze_filter_dropdowns_and_formats(tmp_path, cli):
+    path = tmp_path / "客服工作簿.xlsx"
+    cli("init", path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["服务记录"]
+    sheet = definition().sheet("records")
+    columns = list(sheet.template_columns)
+    assert [c.value for c in ws[1]] == [c.header for c in columns]
+    assert ws.freeze_panes == "B2"
+    assert ws.auto_filter.ref == f"A1:{ws.cell(row=1, column=len(columns)).column_letter}1"
+    validations = {str(dv.sqref).split(":")[0]: dv for dv in ws.data_validations.dataValidation}
+    for index, col in enumerate(columns, start=1):
+        letter = ws.cell(row=1, column=index).column_letter
+        assert ws.column_dimensions[letter].width == col.width
+        dv = validations.get(f"{letter}2")
+        if col.type == "enum":
+            assert dv.type == "list" and dv.formula1 == f"list_{col.list}", col.key
+            name = wb.defined_names[dv.formula1]
+            (title, ref), = name.destinations
+            words = [c.value for row in wb[title][ref.replace("$", "")] for c in row]
+            assert words == list(definition().lists[col.list].values.values())
+        elif col.type == "score":
+            assert (dv.type, dv.formula1, dv.formula2) == ("whole", "1", "5")
+        elif col.type == "datetime":
+            assert dv.type == "date"
+            assert ws.column_dimensions[letter].number_format == "yyyy-mm-dd hh:mm"
+        if col.computed:
+            assert dv.prompt and "请勿手工修改" in dv.prompt
+            assert ws.cell(row=1, column=index).fill.start_color.rgb.endswith("D9D9D9")
+            assert ws.cell(row=1, column=index).font.italic
+    assert ws.cell(row=1, column=2).font.bold
+
+
+def test_settings_sheet_reads_back_as_the_defaults(tmp_path, cli):
+    path = tmp_path / "客服工作簿.xlsx"
+    cli("init", path)
+    book = open_session(path, writing=False).book
+    defaults = default_settings(definition().settings)
+    assert book.settings.values == defaults.values
+    assert book.settings.tables == defaults.tables
+    assert not book.problems
+
+
+def test_libreoffice_opens_the_template_with_its_dropdowns(tmp_path, cli):
+    path = tmp_path / "客服工作簿.xlsx"
+    cli("init", path)
+    sheets = lo.sheets_as_csv(path, tmp_path / "csv")
+    assert sheets["服务记录"][0][:3] == ["记录编号", "提交时间", "服务渠道"]
+    assert sheets["下拉列表"][1][0] == "电话"
+    assert sheets["设置"][3][1:3] == ["团队名称", "客户服务中心"]
+    lo.convert([path], "ods", tmp_path / "ods")
+    with zipfile.ZipFile(tmp_path / "ods" / "客服工作簿.ods") as ods:
+        content = ods.read("content.xml").decode("utf-8")
+    in_list = set(re.findall(r"cell-content-is-in-list\((list_\w+)\)", content))
+    expected = {f"list_{c.list}" for s in definition().sheets.values() for c in s.columns if c.list and c.template}
+    assert expected <= in_list

@@ -1,0 +1,215 @@
+"""Safe writing: never clobber a workbook open in Excel, never leave it half-written, keep
+backups, keep macros, and refuse to drop what openpyxl cannot carry unless told to."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+
+import openpyxl
+import pytest
+import xlsxwriter
+
+from servicebook.edits import Edits
+from servicebook.errors import CannotRun
+from servicebook.jobs.session import open_session
+from servicebook.jobs.validate import validation_edits
+from servicebook.sidecar import Sidecar
+from tests.support.workbooks import good_record, part_bytes, set_setting, team_workbook
+
+NOW = "2024-05-31 18:00"
+
+
+def _owner_file(path, user="Zhang Min"):
+    ansi = user.encode("latin-1")
+    data = bytes([len(ansi)]) + ansi
+    data = data.ljust(54, b" ") + bytes([len(user), 0]) + user.encode("utf-16-le")
+    lock = path.with_name("~$" + path.name)
+    lock.write_bytes(data.ljust(165, b"\x00"))
+    return lock
+
+
+def test_a_workbook_open_in_excel_is_refused_and_left_byte_identical(tmp_path, cli):
+    path = team_workbook(tmp_path, [good_record(phone="13812345678")])
+    _owner_file(path)
+    before, mtime = path.read_bytes(), path.stat().st_mtime_ns
+    for command in ("validate", "number", "run"):
+        result = cli(command, path, "--now", NOW)
+        assert result.code == 2
+        assert "正在 Excel 中打开（使用者：Zhang Min）" in result.err
+        assert "~$客服工作簿.xlsx" in result.err
+    assert path.read_bytes() == before and path.stat().st_mtime_ns == mtime
+
+
+def test_a_libreoffice_lock_is_refused_too(tmp_path, cli):
+    path = team_workbook(tmp_path, [good_record()])
+    path.with_name(f".~lock.{path.name}#").write_text(",李娜,host,/home/lina,23.05.2024 10:00,", encoding="utf-8")
+    result = cli("validate", path, "--now", NOW)
+    assert result.code == 2 and "（使用者：李娜）" in result.err
+
+
+def test_reading_is_allowed_while_excel_has_it_open(tmp_path, cli):
+    path = team_workbook(tmp_path, [good_record()])
+    _owner_file(path)
+    assert cli("check", path).code == 0
+
+
+def test_a_sharing_violation_is_refused(tmp_path, cli, monkeypatch):
+    path = team_workbook(tmp_path, [good_record()])
+    before = path.read_bytes()
+    real_open = os.open
+
+    def windows_open(file, flags, *args, **kwargs):
+        if str(file) == str(path) and flags & os.O_RDWR:
+            raise PermissionError(13, "The process cannot access the file because it is being used by another process")
+        return real_open(file, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", windows_open)
+    result = cli("validate", path, "--now", NOW)
+    assert result.code == 2 and "正被其他程序占用" in result.err
+    assert path.read_bytes() == before
+
+
+def test_an_exception_while_writing_leaves_the_original_intact(tmp_path, cli, monkeypatch):
+    path = team_workbook(tmp_path, [good_record(phone="13812345678")])
+    before = path.read_bytes()
+
+    def broken_save(self, filename):
+        with open(filename, "wb") as fh:
+            fh.write(b"PK\x03\x04 half a workbook")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    monkeypatch.setenv("SERVICEBOOK_DEBUG", "")
+    result = cli("validate", path, "--now", NOW)
+    assert result.code == 2
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["客服工作簿.xlsx"]  # no temporary file left
+
+
+def test_a_kill_during_the_write_leaves_the_original_intact(tmp_path):
+    from datetime import datetime
+
+    from servicebook.definition import definition
+    from servicebook.demo.build import DemoSize, generate, write_demo
+
+    path = tmp_path / "大工作簿.xlsx"
+    write_demo(path, generate(datetime(2024, 5, 31, 18, 0), DemoSize(records=6000, customers=800), seed=1),
+               definition())
+    before = path.read_bytes()
+    process = subprocess.Popen([sys.executable, "-m", "servicebook", "validate", str(path), "--now", NOW],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    seen_temp = None
+    while time.monotonic() < deadline and process.poll() is None:
+        temps = list(tmp_path.glob(".~servicebook-*"))
+        if temps and temps[0].stat().st_size > 0:
+            seen_temp = temps[0]
+            os.kill(process.pid, signal.SIGKILL)
+            break
+        time.sleep(0.005)
+    process.wait(timeout=30)
+    assert seen_temp is not None, "the run finished before the test could kill it mid-write"
+    assert path.read_bytes() == before
+    assert zipfile.ZipFile(path).testzip() is None
+    # The next run cleans up what the killed one left, and writes normally.
+    done = subprocess.run([sys.executable, "-m", "servicebook", "number", str(path), "--now", NOW],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert not list(tmp_path.glob(".~servicebook-*"))
+
+
+def test_a_file_changed_while_the_command_ran_is_not_overwritten(tmp_path):
+    path = team_workbook(tmp_path, [good_record(phone="13812345678")])
+    session = open_session(path)
+    edits = Edits()
+    validation_edits(session, edits)
+    wb = openpyxl.load_workbook(path)
+    wb["服务记录"]["X2"] = "someone typed this meanwhile"
+    wb.save(path)
+    with pytest.raises(CannotRun, match="处理期间被修改"):
+        session.save(edits)
+    assert openpyxl.load_workbook(path)["服务记录"]["X2"].value == "someone typed this meanwhile"
+
+
+def test_backups_keep_the_previous_versions_up_to_the_setting(tmp_path, cli):
+    path = team_workbook(tmp_path, [good_record(phone="13812345678")])
+    set_setting(path, "备份保留份数", 2)
+    versions = []
+    for hour in (9, 10, 11):
+        versions.append(path.read_bytes())
+        wb = openpyxl.load_workbook(path)
+        wb["服务记录"].append([None, f"2024-05-1{hour - 8} {hour}:00", "电话", None, "新客户", None, None,
+                               "普通", "咨询", "一般", None, "问题", None, None, None, "待受理"])
+        wb.save(path)
+        versions[-1] = path.read_bytes()
+        assert cli("number", path, "--now", NOW).code == 0
+    backups = sorted(Sidecar(path).backups.iterdir())
+    assert len(backups) == 2
+    assert backups[-1].read_bytes() == versions[-1]
+    assert backups[0].read_bytes() == versions[-2]
+
+
+def _xlsm(path, vba: bytes):
+    workbook = xlsxwriter.Workbook(str(path))
+    ws = workbook.add_worksheet("服务记录")
+    ws.write_row(0, 0, ["记录编号", "提交时间", "服务渠道", "客户名称", "服务类型", "优先级", "问题描述", "处理状态"])
+    ws.write_row(1, 1, ["2024-05-10 09:30", "电话", "张伟", "咨询", "一般", "问发票", "待受理"])
+    vba_file = path.with_name("vbaProject.bin")
+    vba_file.write_bytes(vba)
+    workbook.add_vba_project(str(vba_file))
+    workbook.close()
+    vba_file.unlink()
+
+
+def test_an_xlsm_keeps_its_macros(tmp_path, cli):
+    vba = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 8  # an OLE header and a body
+    path = tmp_path / "客服工作簿.xlsm"
+    _xlsm(path, vba)
+    result = cli("number", path, "--now", NOW)
+    assert result.code == 0, result.err
+    parts = part_bytes(path)
+    assert parts["xl/vbaProject.bin"] == vba
+    assert b"macroEnabled" in parts["[Content_Types].xml"]
+    assert openpyxl.load_workbook(path, keep_vba=True)["服务记录"]["A2"].value == "CSF20240510000001"
+
+
+def _workbook_with_what_openpyxl_drops(path):
+    workbook = xlsxwriter.Workbook(str(path))
+    ws = workbook.add_worksheet("服务记录")
+    headers = ["记录编号", "提交时间", "服务渠道", "客户名称", "服务类型", "优先级", "问题描述", "处理状态", "满意度"]
+    ws.write_row(0, 0, headers)
+    for row in range(1, 6):
+        ws.write_row(row, 1, ["2024-05-10 09:30", "电话", "张伟", "咨询", "一般", "问发票", "已关闭"])
+        ws.write_number(row, 8, row)
+    ws.insert_textbox("K2", "请按流程填写")
+    ws.add_sparkline("L2", {"range": "服务记录!I2:I6"})
+    ws.conditional_format("I2:I6", {"type": "data_bar", "data_bar_2010": True})
+    ws.write_comment("A1", "编号由工具生成", {"x_scale": 2, "color": "#FFCC99"})
+    workbook.close()
+
+
+def test_content_openpyxl_would_drop_is_named_and_the_save_refused(tmp_path, cli):
+    path = tmp_path / "有形状的工作簿.xlsx"
+    _workbook_with_what_openpyxl_drops(path)
+    before = path.read_bytes()
+    result = cli("number", path, "--now", NOW)
+    assert result.code == 2
+    for what in ("1 个形状或文本框", "迷你图", "2010 版条件格式", "批注的格式", "--accept-loss"):
+        assert what in result.err, what
+    assert path.read_bytes() == before
+
+
+def test_accepting_the_loss_writes_and_keeps_a_backup(tmp_path, cli):
+    path = tmp_path / "有形状的工作簿.xlsx"
+    _workbook_with_what_openpyxl_drops(path)
+    before = path.read_bytes()
+    result = cli("number", path, "--now", NOW, "--accept-loss")
+    assert result.code == 0, result.err
+    assert openpyxl.load_workbook(path)["服务记录"]["A2"].value == "CSF20240510000001"
+    (backup,) = Sidecar(path).backups.iterdir()
+    assert backup.read_bytes() == before

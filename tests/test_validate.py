@@ -1,0 +1,153 @@
+"""`servicebook validate` on real files: what lands in 校验结果, which cells light up, what is
+masked, and that nothing else a person typed changes."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import openpyxl
+
+from servicebook.edits import is_ours
+from tests.support import lo
+from tests.support.workbooks import (
+    NOW,
+    good_record,
+    part_bytes,
+    records_by_header,
+    sheet_rows,
+    team_workbook,
+    write_rows,
+)
+
+MOBILE = re.compile(rb"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+MISTAKES = {
+    # row: (changes, expected fragment of 校验结果)
+    3: ({"priority": "緊急"}, "错误：J列「优先级」「緊急」不在下拉列表中，应为「紧急」（含繁体字）"),
+    4: ({"type": " 投诉"}, "错误：I列「服务类型」「 投诉」不在下拉列表中，应为「投诉」（含多余空格）"),
+    5: ({"tier": "ＶＩＰ"}, "错误：H列「客户等级」「ＶＩＰ」不在下拉列表中，应为「VIP」（含全角字符）"),
+    6: ({"received_at": "2024/5/10 9:30"}, "提示：B列「提交时间」日期「2024/5/10 9:30」是以文本保存的"),
+    7: ({"received_at": "2024年5月10日 9时30分"}, "提示：B列「提交时间」日期「2024年5月10日 9时30分」是以文本保存的"),
+    8: ({"received_at": "上周三下午"}, "错误：B列「提交时间」无法识别的日期时间「上周三下午」"),
+    9: ({"resolved_at": datetime(2024, 5, 9, 8, 0)}, "错误：U列「解决时间」「解决时间」早于「提交时间」"),
+    10: ({"solution": None, "closed_at": None}, "错误：S列「解决方案」已关闭的记录需要填写解决方案"),
+    11: ({"csat": 6}, "错误：W列「满意度」「6」无效，满意度只能填 1–5 的整数"),
+    12: ({"phone": "1381234567"}, "错误：F列「联系电话」电话「13****4567」格式不正确"),
+    13: ({"email": "wang@@qq.com"}, "错误：G列「电子邮箱」邮箱「wang@@qq.com」格式不正确"),
+    14: ({"customer_name": None}, "错误：E列「客户名称」必填，不能为空"),
+    15: ({"description": "客户身份证330106198803151234"}, "错误：L列「问题描述」疑似身份证号码"),
+    16: ({"status": "已解决"}, "错误：P列「处理状态」「已解决」不在下拉列表中，应为「已关闭」（同义词）"),
+    17: ({"ticket_no": "CSF20240510000001"}, "错误：A列「记录编号」记录编号与第 18 行重复"),
+    18: ({"ticket_no": "CSF20240510000001"}, "错误：A列「记录编号」记录编号与第 17 行重复"),
+    19: ({"status": "处理中", "closed_at": datetime(2024, 5, 11)},
+         "提示：V列「关闭时间」填写了关闭时间，但处理状态是「处理中」"),
+    20: ({"received_at": datetime(2024, 6, 3, 9, 0), "accepted_at": None, "first_response_at": None,
+          "resolved_at": None, "closed_at": None, "status": "待受理", "csat": None},
+         "错误：B列「提交时间」2024-06-03 09:00 晚于当前时间"),
+}
+
+
+def _workbook(tmp_path):
+    rows = [good_record(phone="13812345678")]  # row 2: valid, phone typed in full
+    for row in range(3, 21):
+        rows.append(good_record(**MISTAKES[row][0]))
+    return team_workbook(tmp_path, rows)
+
+
+def test_each_mistake_is_reported_in_its_row_naming_the_column(tmp_path, cli):
+    path = _workbook(tmp_path)
+    result = cli("validate", path, "--now", NOW.isoformat(sep=" "))
+    assert result.code == 1, result.err
+    rows = records_by_header(path)
+    verdicts = {number: row["校验结果"] for number, row in enumerate(rows, start=2)}
+    assert verdicts[2] == "通过"
+    for row, (_, expected) in MISTAKES.items():
+        assert expected in verdicts[row], (row, verdicts[row])
+    assert "校验了 19 行" in result.out
+    assert "[错误] 服务记录 第3行 J列「优先级」" in result.out
+
+
+def test_json_summary(tmp_path, cli):
+    path = _workbook(tmp_path)
+    summary = cli("validate", path, "--json", "--now", NOW.isoformat(sep=" ")).json()
+    assert summary["rows"] == 19
+    assert summary["rows_with_errors"] == sum(1 for _, text in MISTAKES.values() if text.startswith("错误"))
+    codes = {p["code"] for p in summary["problems"]}
+    assert {"enum", "time_text", "time_bad", "order", "closed_needs_solution", "score", "phone", "email",
+            "required", "id_number", "duplicate", "closed_time_open", "time_future"} <= codes
+    problem = next(p for p in summary["problems"] if p["code"] == "score")
+    assert problem == {"sheet": "服务记录", "row": 11, "column": "W列「满意度」", "severity": "error",
+                       "code": "score", "message": "「6」无效，满意度只能填 1–5 的整数", "key": "csat"}
+
+
+def test_only_phones_change_and_no_unmasked_number_remains(tmp_path, cli):
+    path = _workbook(tmp_path)
+    write_rows(path, "customers", [{"customer_id": "U1", "name": "张伟", "phone": 13912345678}])
+    before = {title: sheet_rows(path, title) for title in ("服务记录", "客户档案", "进度跟踪", "设置")}
+    cli("validate", path, "--now", NOW.isoformat(sep=" "))
+    after = {title: sheet_rows(path, title) for title in before}
+    header = after["服务记录"][0]
+    result_col, phone_col = header.index("校验结果"), header.index("联系电话")
+    for title, rows in before.items():
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if title == "服务记录" and c in (result_col, phone_col) and r > 0:
+                    continue
+                if title == "客户档案" and after[title][0][c] == "电话" and r > 0:
+                    continue
+                assert after[title][r][c] == value, (title, r + 1, c + 1)
+    assert after["服务记录"][1][phone_col] == "138****5678"
+    assert after["服务记录"][11][phone_col] == "13****4567"
+    assert after["客户档案"][1][after["客户档案"][0].index("电话")] == "139****5678"
+    for name, data in part_bytes(path).items():
+        assert not MOBILE.search(data), f"an unmasked mobile number remains in {name}"
+
+
+def test_offending_cells_are_highlighted_by_rules_that_follow_the_result_column(tmp_path, cli):
+    path = _workbook(tmp_path)
+    cli("validate", path, "--now", NOW.isoformat(sep=" "))
+    ws = openpyxl.load_workbook(path)["服务记录"]
+    ours = {str(cf.sqref): [r.formula[0] for r in cf.rules] for cf in ws.conditional_formatting
+            if any(is_ours(f) for r in cf.rules for f in r.formula)}
+    assert 'SEARCH("错误：J列「优先级」"' in " ".join(ours["J2:J20"])
+    assert 'SEARCH("提示：B列「提交时间」"' in " ".join(ours["B2:B20"])
+    result_col = next(c.column_letter for c in ws[1] if c.value == "校验结果")
+    assert f"{result_col}2:{result_col}20" in ours
+    assert "C2:C20" not in ours  # 服务渠道 has no problem in this file
+
+
+def test_rerun_replaces_its_own_rules_and_keeps_the_teams(tmp_path, cli):
+    path = _workbook(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles import PatternFill
+
+    team_rule = CellIsRule(operator="equal", formula=['"投诉"'], fill=PatternFill(bgColor="FF0000", fill_type="solid"))
+    wb["服务记录"].conditional_formatting.add("I2:I500", team_rule)
+    wb.save(path)
+    for _ in range(2):
+        cli("validate", path, "--now", NOW.isoformat(sep=" "))
+    ws = openpyxl.load_workbook(path)["服务记录"]
+    formulas = [f for cf in ws.conditional_formatting for r in cf.rules for f in r.formula]
+    assert formulas.count('"投诉"') == 1
+    ours = [f for f in formulas if is_ours(f)]
+    assert len(ours) == len(set(ours))
+
+
+def test_a_clean_workbook_passes(tmp_path, cli):
+    path = team_workbook(tmp_path, [good_record(), good_record(priority="一般", type="咨询")])
+    result = cli("validate", path, "--now", NOW.isoformat(sep=" "))
+    assert result.code == 0, result.out
+    assert [r["校验结果"] for r in records_by_header(path)] == ["通过", "通过"]
+
+
+def test_libreoffice_reads_the_results(tmp_path, cli):
+    path = _workbook(tmp_path)
+    cli("validate", path, "--now", NOW.isoformat(sep=" "))
+    sheets = lo.sheets_as_csv(path, tmp_path / "csv")
+    records = sheets["服务记录"]
+    header = records[0]
+    assert records[1][header.index("校验结果")] == "通过"
+    assert "「緊急」不在下拉列表中" in records[2][header.index("校验结果")]
+    assert records[1][header.index("联系电话")] == "138****5678"
