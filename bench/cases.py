@@ -1,0 +1,40 @@
+"""What the benchmarks time. Each function takes the path of a scratch copy of a workbook."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+NOW = datetime(2026, 11, 23, 10, 0)
+
+
+def openpyxl_load_save(path: str) -> None:
+    """Baseline: what any openpyxl-based tool pays to change one cell."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    wb.save(path)
+
+
+def calamine_read(path: str) -> None:
+    """Baseline: reading every sheet's values with python-calamine."""
+    import python_calamine
+
+    workbook = python_calamine.CalamineWorkbook.from_path(path)
+    for name in workbook.sheet_names:
+        workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+
+
+def validate_number(path: str) -> None:
+    """`servicebook run` as of the foundation: number, validate, one safe save."""
+    from servicebook.jobs.run import run
+    from servicebook.jobs.session import open_session
+
+    run(open_session(Path(path), now=NOW))
+
+
+CASES = {
+    "openpyxl_load_save": openpyxl_load_save,
+    "calamine_read": calamine_read,
+    "validate_number": validate_number,
+}

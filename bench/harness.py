@@ -1,0 +1,79 @@
+"""Benchmark harness: workbooks of a given size, each measurement in a fresh process.
+
+Every case runs in its own interpreter so that its time and peak memory are its own, and every
+result is reported as a ratio to baselines measured in the same run on the same file.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+CACHE = Path(tempfile.gettempdir()) / "servicebook-bench"
+NOW = "2026-11-23 10:00"
+
+CHILD = r"""
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+from cases import CASES
+case, path = sys.argv[1], sys.argv[2]
+start = time.perf_counter()
+CASES[case](path)
+elapsed = time.perf_counter() - start
+peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({{"seconds": elapsed, "peak_mb": peak_kb / 1024}}))
+"""
+
+
+def workbook(records: int) -> Path:
+    """The demo workbook with `records` rows, generated once and cached."""
+    CACHE.mkdir(exist_ok=True)
+    path = CACHE / f"demo-{records}.xlsx"
+    if not path.exists():
+        from servicebook.definition import definition
+        from servicebook.demo.build import DemoSize, generate, write_demo
+
+        size = DemoSize(records=records, customers=max(50, records // 4))
+        write_demo(path, generate(datetime.fromisoformat(NOW), size, seed=2024), definition())
+    return path
+
+
+def measure(case: str, source: Path) -> dict:
+    """Run one case on a fresh copy of `source` in its own process."""
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / source.name
+        shutil.copy2(source, copy)
+        done = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT)), case, str(copy)],
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"{case} failed:\n{done.stderr}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def report(title: str, rows: list[dict], baselines: list[str], measured: list[str]) -> str:
+    lines = [f"## {title}", "", "| rows | " + " | ".join(f"{c} s" for c in baselines + measured)
+             + " | " + " | ".join(f"{m} / {b}" for m in measured for b in baselines) + " | peak MB (" +
+             ", ".join(baselines + measured) + ") |",
+             "|" + " --- |" * (1 + len(baselines) + len(measured) * (1 + len(baselines)) + 1)]
+    for row in rows:
+        seconds = [f"{row[c]['seconds']:.2f}" for c in baselines + measured]
+        ratios = [f"{row[m]['seconds'] / row[b]['seconds']:.2f}" for m in measured for b in baselines]
+        peaks = ", ".join(f"{row[c]['peak_mb']:.0f}" for c in baselines + measured)
+        lines.append(f"| {row['rows']:,} | " + " | ".join(seconds + ratios) + f" | {peaks} |")
+    return "\n".join(lines)
+
+
+def save(name: str, rows: list[dict], text: str) -> Path:
+    out = ROOT / "results"
+    out.mkdir(exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M")
+    (out / f"{name}-{stamp}.md").write_text(text + "\n", encoding="utf-8")
+    target = out / f"{name}-{stamp}.json"
+    target.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    return target
