@@ -33,8 +33,24 @@ def validate_number(path: str) -> None:
     run(open_session(Path(path), now=NOW))
 
 
+def sla_working_hours(path: str) -> float:
+    """The SLA computation on the working-hours clock, timed after the workbook has been read."""
+    import time
+
+    from servicebook.edits import Edits
+    from servicebook.jobs.session import open_session
+    from servicebook.jobs.sla import sla_edits
+
+    session = open_session(Path(path), now=NOW, writing=False)
+    session.settings.values["sla_clock"] = "working"
+    start = time.perf_counter()
+    sla_edits(session, Edits())
+    return time.perf_counter() - start
+
+
 CASES = {
     "openpyxl_load_save": openpyxl_load_save,
     "calamine_read": calamine_read,
     "validate_number": validate_number,
+    "sla_working_hours": sla_working_hours,
 }

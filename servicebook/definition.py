@@ -10,7 +10,7 @@ from typing import Any
 
 from servicebook.resources import data_dir
 
-COLUMN_TYPES = {"text", "longtext", "datetime", "date", "enum", "score", "phone", "email", "ticket"}
+COLUMN_TYPES = {"text", "longtext", "datetime", "date", "enum", "score", "phone", "email", "ticket", "hours"}
 
 
 @dataclass(frozen=True)

@@ -11,17 +11,20 @@ from typing import Any
 
 from servicebook.domain.table import SheetTable, column_letter
 
-# Our conditional-format rules carry this term, so a later run can replace exactly its own
-# rules and leave the team's. N("…") is 0 in Excel and LibreOffice alike.
-RULE_MARK = 'N("servicebook")=0'
+# Our conditional-format rules carry a term naming the job that wrote them, so a later run of
+# that job replaces exactly its own rules and leaves the team's and the other jobs'.
+# N("…") is 0 in Excel and LibreOffice alike.
+_MARK = 'N("servicebook:{group}")=0'
+_ANY_MARK = 'N("servicebook'
 
 
-def marked(formula: str) -> str:
-    return f"AND({RULE_MARK},{formula})"
+def marked(formula: str, group: str) -> str:
+    return f"AND({_MARK.format(group=group)},{formula})"
 
 
-def is_ours(formula: str) -> bool:
-    return RULE_MARK in formula.replace(" ", "")
+def is_ours(formula: str, group: str | None = None) -> bool:
+    compact = formula.replace(" ", "")
+    return (_MARK.format(group=group) if group else _ANY_MARK) in compact
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ class SheetEdits:
     new_columns: list[NewColumn] = field(default_factory=list)
     cells: dict[tuple[int, int], Any] = field(default_factory=dict)
     formats: dict[int, str] = field(default_factory=dict)      # column -> number format of written cells
-    highlights: list[Highlight] | None = None                  # None: leave our rules as they are
+    highlights: dict[str, list[Highlight]] = field(default_factory=dict)  # job -> its rules (replacing its old)
 
     def set(self, row: int, col: int, value: Any) -> None:
         self.cells[(row, col)] = value
@@ -78,7 +81,7 @@ class Edits:
 
     def is_empty(self) -> bool:
         return not self.new_sheets and all(
-            not s.cells and not s.new_columns and s.highlights is None for s in self.sheets.values()
+            not s.cells and not s.new_columns and not s.highlights for s in self.sheets.values()
         )
 
     def column_for(self, table: SheetTable, key: str) -> int:
@@ -95,6 +98,16 @@ class Edits:
         new = NewColumn(max(taken) + 1, col_def.header, col_def.width, col_def.help, col_def.hidden)
         sheet.new_columns.append(new)
         return new.col
+
+
+def write_column(edits: Edits, table: SheetTable, key: str, values: list[Any], number_format: str | None = None) -> int:
+    """Write one value per data row of `table` into the column of `key` (added when missing)."""
+    col = edits.column_for(table, key)
+    sheet = edits.sheet(table.title, table.headers.row)
+    sheet.cells.update(zip(((row, col) for row in table.row_numbers), values, strict=True))
+    if number_format:
+        sheet.formats[col] = number_format
+    return col
 
 
 def data_ref(col: int, first_row: int, last_row: int) -> str:

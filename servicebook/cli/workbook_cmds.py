@@ -10,6 +10,7 @@ import click
 from servicebook.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
+    SHOWN_PROBLEMS,
     accept_loss_option,
     json_option,
     now_option,
@@ -21,6 +22,7 @@ from servicebook.jobs import check as check_job
 from servicebook.jobs import init as init_job
 from servicebook.jobs import number as number_job
 from servicebook.jobs import run as run_job
+from servicebook.jobs import sla as sla_job
 from servicebook.jobs import validate as validate_job
 from servicebook.jobs.session import open_session
 from servicebook.text import t
@@ -120,6 +122,41 @@ def print_number(report: number_job.NumberReport) -> None:
     print_problems(report.problems)
 
 
+@click.command(help=t("cli.sla_help"))
+@workbook_argument
+@json_option
+@now_option
+@accept_loss_option
+def sla(path: Path, as_json: bool, now, accept_loss: bool) -> None:
+    session = open_session(path, now=now, accept_loss=accept_loss)
+    report = sla_job.sla(session)
+    if as_json:
+        print_json(report.as_json())
+    else:
+        print_sla(report)
+    sys.exit(EXIT_OK)
+
+
+def print_sla(report: sla_job.SlaReport) -> None:
+    click.echo(t(f"sla.clock_{report.clock}"))
+    for warning in report.warnings:
+        click.echo("  ! " + warning)
+    for metric, counts in report.counts.items():
+        items = "，".join(t("sla.count_item", state=sla_job.state_word(s), count=c) for s, c in counts.items())
+        click.echo("  " + t("sla.summary_line", metric=t(f"sla.metric.{metric}"), counts=items or "—"))
+    if report.observed:
+        click.echo("  " + t("sla.history_recorded", count=report.observed))
+    if not report.escalations:
+        click.echo(t("sla.no_escalations"))
+        return
+    click.echo(t("sla.escalations", count=len(report.escalations)))
+    for item in report.escalations[:SHOWN_PROBLEMS]:
+        click.echo(t("sla.escalation_line", **item.as_dict()))
+    if len(report.escalations) > SHOWN_PROBLEMS:
+        click.echo("  " + t("cli.more_problems", count=len(report.escalations) - SHOWN_PROBLEMS,
+                             hint=t("sla.see_column")))
+
+
 @click.command(help=t("cli.run_help"))
 @workbook_argument
 @json_option
@@ -140,8 +177,10 @@ def print_run(report: run_job.RunReport) -> None:
     print_number(report.number)
     click.echo(t("run.validated"))
     print_validate(report.validate)
+    click.echo(t("run.sla"))
+    print_sla(report.sla)
     if report.backup:
         click.echo(t("run.backup", path=str(report.backup)))
 
 
-COMMANDS = [init, check, validate, number, run]
+COMMANDS = [init, check, validate, number, sla, run]

@@ -121,35 +121,43 @@ def make_record(rng: random.Random, customer: Customer, received: datetime, now:
         "department": DEPARTMENT_BY_TYPE.get(type_, "无") if rng.random() < 0.8 else "无",
         "tags": tag,
     }
-    late = rng.random() < 0.12
-    accepted = received + _lognormal_minutes(rng, 95 if late else 18)
-    first_limit = {"紧急": 120, "重要": 24 * 60, "一般": 48 * 60}[priority]
-    first = accepted + _lognormal_minutes(rng, first_limit * (1.6 if late else 0.25), 0.5)
-    resolve_hours = (20 if complex_ else 5) * (3.5 if late else 1)
-    resolved = first + _lognormal_minutes(rng, resolve_hours * 60, 0.7)
+    late = {m: rng.random() < rate for m, rate in (("accept", 0.08), ("first", 0.07), ("resolve", 0.1))}
+    accepted = received + _lognormal_minutes(rng, 95 if late["accept"] else 15, 0.6)
+    response_limit = {"紧急": 2, "重要": 24, "一般": 48}[priority] * 60
+    response_median = response_limit * 1.5 if late["first"] else min(response_limit * 0.15, 240)
+    first = accepted + _lognormal_minutes(rng, response_median)
+    resolve_limit = (48 if complex_ or priority == "一般" else 24) * 60
+    resolved = accepted + _lognormal_minutes(rng, resolve_limit * (2.5 if late["resolve"] else 0.25), 0.6)
+    resolved = max(resolved, first + timedelta(minutes=5))
     closed = resolved + _lognormal_minutes(rng, 8 * 60, 0.8)
-    stuck = rng.random() < 0.04
+    recent = now - received < timedelta(days=10)
+    stuck = recent and rng.random() < 0.05
     record["status"] = "待受理"
     if accepted <= now:
         record.update(accepted_at=accepted, status="处理中")
     if first <= now:
         record["first_response_at"] = first
-        record["due_at"] = first + timedelta(hours=resolve_hours * 1.5)
+        record["due_at"] = accepted + timedelta(minutes=resolve_limit)
     if resolved <= now and not stuck:
         record.update(resolved_at=resolved, solution=solution, status="待确认")
     if closed <= now and not stuck:
         record.update(closed_at=closed, status="已关闭")
         if rng.random() < 0.9:
-            score = rng.choices([5, 4, 3, 2, 1], weights=[45, 30, 13, 7, 5 + (10 if late else 0)])[0]
+            score = rng.choices([5, 4, 3, 2, 1], weights=[45, 30, 13, 7, 5 + (10 if late["resolve"] else 0)])[0]
             record["csat"] = score
             if rng.random() < 0.5:
                 record["csat_comment"] = rng.choice(COMMENTS[score])
     if stuck and record["status"] == "处理中" and rng.random() < 0.3:
         record["status"] = "已升级"
     if record["status"] == "已关闭" and record.get("csat", 5) <= 2 and rng.random() < 0.3:
-        record["status"] = "需跟进"
         record["follow_up"] = "主管再次联系客户，确认不满意原因"
-        del record["closed_at"]
+        reclosed = record["closed_at"] + _lognormal_minutes(rng, 36 * 60, 0.5)
+        if reclosed <= now:  # followed up and closed again
+            record["closed_at"] = reclosed
+            record["follow_up"] += "；已二次回访，客户认可补救措施"
+        else:
+            record["status"] = "需跟进"
+            del record["closed_at"]
     if type_ == "投诉" and rng.random() < 0.04:
         record["escalation_flag"] = rng.choice(["品牌风险", "客户要求升级"])
     return record, _progress(rng, record, now)

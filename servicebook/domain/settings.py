@@ -3,6 +3,8 @@ the sheet is missing, and a problem naming the cell where a value cannot be used
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,13 +20,21 @@ from servicebook.text import t
 Grid = Sequence[Sequence[object]]
 
 MAIN_HEADERS = ("类别", "设置项", "值", "说明")
+ROW = "__row__"   # the spreadsheet row of a side-table row
 
 
 @dataclass
 class Settings:
     values: dict[str, Any]
-    tables: dict[str, list[dict[str, Any]]]
+    tables: dict[str, list[dict[str, Any]]]    # each row also carries ROW: its spreadsheet row
     problems: list[Problem] = field(default_factory=list)
+    title: str = ""                              # the 设置 sheet's name in this workbook
+    table_letters: dict[str, dict[str, str]] = field(default_factory=dict)  # table -> column -> letter
+
+    def where(self, table: str, column: str, header: str) -> str:
+        """How a message names a column of a side table: "M列「受理时限」"."""
+        letter = self.table_letters.get(table, {}).get(column, "?")
+        return f"{letter}列「{header}」"
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -122,6 +132,8 @@ def _parse_value(setting: SettingDef, raw: object) -> Any:
         except (ZoneInfoNotFoundError, ValueError):
             raise _Bad(t("settings.bad_timezone")) from None
         return name
+    if setting.type == "periods":
+        return parse_periods(as_text(raw))
     if setting.type == "bool":
         text = canonical(as_text(raw))
         if text in ("是", "yes", "true", "1", "开", "启用"):
@@ -140,8 +152,32 @@ def _in_range(setting: SettingDef, number: float) -> float:
     return number
 
 
+_PERIOD = re.compile(r"^(\d{1,2})[:：](\d{2})\s*[-~～至到]\s*(\d{1,2})[:：](\d{2})$")
+
+
+def parse_periods(text: str) -> list[tuple[int, int]]:
+    """"09:00-12:00, 13:00-18:00" -> [(32400, 43200), (46800, 64800)] seconds of the day."""
+    periods = []
+    for part in re.split(r"[,，;；、]", normalize_text(text)):
+        part = part.strip()
+        if not part:
+            continue
+        match = _PERIOD.match(part)
+        if not match:
+            raise _Bad(t("settings.bad_time_range"))
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        start, end = h1 * 3600 + m1 * 60, h2 * 3600 + m2 * 60
+        if not (0 <= start < end <= 86400) or m1 > 59 or m2 > 59:
+            raise _Bad(t("settings.bad_time_range"))
+        periods.append((start, end))
+    periods.sort()
+    if not periods or any(a[1] > b[0] for a, b in itertools.pairwise(periods)):
+        raise _Bad(t("settings.bad_time_range"))
+    return periods
+
+
 def default_value(setting: SettingDef) -> Any:
-    return setting.default
+    return _parse_value(setting, setting.default) if setting.type == "periods" else setting.default
 
 
 # ---------------------------------------------------------------- reading the sheets
@@ -149,14 +185,15 @@ def default_value(setting: SettingDef) -> Any:
 
 def default_settings(definition: SettingsDef) -> Settings:
     values = {s.key: default_value(s) for s in definition.settings}
-    tables = {tbl.key: [dict(zip((c.key for c in tbl.columns), row, strict=True)) for row in tbl.rows]
-              for tbl in definition.tables}
-    return Settings(values, tables)
+    tables = {tbl.key: [{**{c.key: None if is_blank(v) else v for c, v in zip(tbl.columns, row, strict=True)},
+                         ROW: None} for row in tbl.rows] for tbl in definition.tables}
+    return Settings(values, tables, title=definition.name)
 
 
 def read_settings(definition: SettingsDef, sheet_title: str | None, grid: Grid) -> Settings:
     """Settings from the 设置 sheet's grid; `sheet_title` None means the sheet is missing."""
     settings = default_settings(definition)
+    settings.title = sheet_title or definition.name
     if sheet_title is None:
         settings.problems.append(Problem(definition.name, None, None, WARNING, "settings_missing",
                                          t("settings.sheet_missing")))
@@ -200,10 +237,13 @@ def _read_side_table(table: TableDef, title: str, grid: Grid, settings: Settings
         settings.problems.append(Problem(title, None, None, WARNING, "settings_table_missing",
                                          t("settings.table_missing", table=table.title)))
         return
-    _, _, rows = found
+    top, left, rows = found
     keys = [c.key for c in table.columns]
-    settings.tables[table.key] = [dict(zip(keys, (None if is_blank(v) else v for v in row), strict=True))
-                                  for row in rows]
+    settings.table_letters[table.key] = {key: column_letter(left + 1 + i) for i, key in enumerate(keys)}
+    settings.tables[table.key] = [
+        {**dict(zip(keys, (None if is_blank(v) else v for v in row), strict=True)), ROW: top + 2 + offset}
+        for offset, row in enumerate(rows)
+    ]
 
 
 def read_vocabulary(definition: WorkbookDef, grid: Grid | None) -> tuple[Vocabulary, list[Problem]]:

@@ -30,6 +30,8 @@ def normalize_text(value: str) -> str:
 
 def as_text(value: object) -> str:
     """A cell value as the text a person sees: 13812345678.0 reads as 13812345678."""
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

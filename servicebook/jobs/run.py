@@ -8,6 +8,7 @@ from pathlib import Path
 from servicebook.edits import Edits
 from servicebook.jobs.number import NumberReport, numbering_edits
 from servicebook.jobs.session import Session
+from servicebook.jobs.sla import SlaReport, sla_edits
 from servicebook.jobs.validate import ValidateReport, validation_edits
 
 
@@ -15,6 +16,7 @@ from servicebook.jobs.validate import ValidateReport, validation_edits
 class RunReport:
     number: NumberReport
     validate: ValidateReport
+    sla: SlaReport
     backup: Path | None
 
     @property
@@ -25,6 +27,7 @@ class RunReport:
         return {
             "number": self.number.as_json(),
             "validate": self.validate.as_json(),
+            "sla": self.sla.as_json(),
             "backup": str(self.backup) if self.backup else None,
         }
 
@@ -33,5 +36,6 @@ def run(session: Session) -> RunReport:
     edits = Edits()
     numbered = numbering_edits(session, edits)
     validated = validation_edits(session, edits)
+    timed = sla_edits(session, edits)
     backup = session.save(edits)
-    return RunReport(numbered, validated, backup)
+    return RunReport(numbered, validated, timed, backup)

@@ -9,7 +9,7 @@ from servicebook.domain.masking import phones_to_mask
 from servicebook.domain.problems import Problem
 from servicebook.domain.table import SheetTable, column_letter
 from servicebook.domain.validation import ValidationResult, validate_records
-from servicebook.edits import Edits, Highlight, data_ref
+from servicebook.edits import Edits, Highlight, data_ref, write_column
 from servicebook.jobs.session import Session
 from servicebook.text import t
 
@@ -82,11 +82,9 @@ def mask_phones(book: Book, edits: Edits) -> int:
 def validation_edits(session: Session, edits: Edits) -> ValidateReport:
     table = session.records()
     result = validate_records(table, session.book.vocab, session.now)
-    col = edits.column_for(table, "validation")
-    sheet = edits.sheet(table.title, table.headers.row)
-    for index, row in enumerate(table.row_numbers):
-        sheet.set(row, col, result.row_text(index))
-    sheet.highlights = highlights(table, result, col) if len(table) else []
+    col = write_column(edits, table, "validation", [result.row_text(i) for i in range(len(table))])
+    rules = highlights(table, result, col) if len(table) else []
+    edits.sheet(table.title, table.headers.row).highlights["validate"] = rules
     masked = mask_phones(session.book, edits)
     mapping = [p for p in session.book.problems if p.sheet == table.title]
     return ValidateReport(len(table), result, masked, mapping)

@@ -28,7 +28,7 @@ def apply_edits(wb: Workbook, edits: Edits, definition: WorkbookDef) -> None:
             add_computed_column(ws, sheet.header_row, column)
         for (row, col), value in sheet.cells.items():
             write_cell(ws, row, col, value, sheet.formats.get(col))
-        if sheet.highlights is not None:
+        if sheet.highlights:
             replace_highlights(ws, sheet.highlights)
 
 
@@ -45,23 +45,24 @@ def write_cell(ws: Worksheet, row: int, col: int, value: object, number_format: 
         cell.number_format = "yyyy-mm-dd hh:mm"
 
 
-def highlight_rule(highlight: Highlight) -> FormulaRule:
+def highlight_rule(highlight: Highlight, group: str) -> FormulaRule:
     fill, font = palette.HIGHLIGHTS[highlight.style]
     return FormulaRule(
-        formula=[marked(highlight.formula)],
+        formula=[marked(highlight.formula, group)],
         fill=PatternFill(fill_type="solid", start_color=fill, end_color=fill, bgColor=fill),
         font=Font(color=font),
         stopIfTrue=highlight.stop,
     )
 
 
-def replace_highlights(ws: Worksheet, highlights: list[Highlight]) -> None:
-    """Drop the rules this tool wrote before, keep the team's, add the new ones."""
+def replace_highlights(ws: Worksheet, highlights: dict[str, list[Highlight]]) -> None:
+    """Drop the rules these jobs wrote before, keep everyone else's, add the new ones."""
     kept = ConditionalFormattingList()
     for formatting in ws.conditional_formatting:
         for rule in formatting.rules:
-            if not any(is_ours(f) for f in (rule.formula or ())):
+            if not any(is_ours(f, group) for f in (rule.formula or ()) for group in highlights):
                 kept.add(str(formatting.sqref), rule)
-    for highlight in highlights:
-        kept.add(highlight.ref, highlight_rule(highlight))
+    for group, rules in highlights.items():
+        for highlight in rules:
+            kept.add(highlight.ref, highlight_rule(highlight, group))
     ws.conditional_formatting = kept

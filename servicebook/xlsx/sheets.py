@@ -22,6 +22,7 @@ NUMBER_FORMATS = {
     "phone": "@",
     "ticket": "@",
     "score": "0",
+    "hours": "0.0",
 }
 
 _THIN = Side(style="thin", color="BFBFBF")
@@ -32,6 +33,11 @@ HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 def list_name(list_key: str) -> str:
     """The defined name a dropdown refers to (ASCII: Excel keeps such validations standard)."""
     return f"list_{list_key}"
+
+
+def computed_prompt(help_text: str | None) -> str:
+    """What a computed column says when a cell is selected: what it holds, and not to type there."""
+    return f"{help_text}{t('template.do_not_type')}" if help_text else t("template.computed_prompt")
 
 
 def style_header(cell, kind: str) -> None:
@@ -57,7 +63,7 @@ def _validation(col: ColumnDef, ref: str) -> DataValidation | None:
     """One validation per column: its dropdown or type check, and its input message."""
     if col.computed:
         dv = DataValidation(showInputMessage=True, promptTitle=t("template.computed_title"),
-                            prompt=col.help or t("template.computed_prompt"))
+                            prompt=computed_prompt(col.help))
     elif col.type == "enum":
         dv = DataValidation(type="list", formula1=list_name(col.list or ""), allow_blank=True,
                             errorStyle="warning", showErrorMessage=True,
@@ -111,7 +117,7 @@ def add_computed_column(ws: Worksheet, header_row: int, new: NewColumn) -> None:
     if new.hidden:
         ws.column_dimensions[letter].hidden = True
     dv = DataValidation(showInputMessage=True, promptTitle=t("template.computed_title"),
-                        prompt=new.help or t("template.computed_prompt"))
+                        prompt=computed_prompt(new.help))
     dv.add(f"{letter}{header_row + 1}:{letter}{LAST_ROW}")
     ws.add_data_validation(dv)
     if ws.auto_filter.ref:

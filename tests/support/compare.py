@@ -8,14 +8,15 @@ from pathlib import Path
 import openpyxl
 
 
-def as_libreoffice_text(value: object) -> str:
+def as_libreoffice_text(value: object, number_format: str = "General") -> str:
     """How LibreOffice's CSV export (raw values, not as shown) writes a stored value."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S") if value.time() != time() else value.strftime("%Y-%m-%d")
+        shows_time = "h" in number_format.lower() or value.time() != time()
+        return value.strftime("%Y-%m-%d %H:%M:%S") if shows_time else value.strftime("%Y-%m-%d")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
@@ -32,10 +33,10 @@ def differences(path: Path, libreoffice: dict[str, list[list[str]]]) -> list[str
         if lo_rows is None:
             found.append(f"{ws.title}: LibreOffice did not export this sheet")
             continue
-        for r, row in enumerate(ws.iter_rows(values_only=True)):
-            for c, value in enumerate(row):
+        for r, row in enumerate(ws.iter_rows()):
+            for c, cell in enumerate(row):
                 seen = lo_rows[r][c] if r < len(lo_rows) and c < len(lo_rows[r]) else ""
-                expected = as_libreoffice_text(value)
+                expected = as_libreoffice_text(cell.value, cell.number_format)
                 if seen != expected:
                     found.append(f"{ws.title}!R{r + 1}C{c + 1}: stored {expected!r}, LibreOffice {seen!r}")
     return found
