@@ -19,8 +19,8 @@ def test_every_sheet_is_created_in_order(tmp_path, cli):
     result = cli("init", path)
     assert result.code == 0 and "已新建工作簿" in result.out
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["服务记录", "进度跟踪", "客户档案", "客户关怀", "邮件日志", "状态历史", "设置", "下拉列表",
-                             "编号记录"]
+    assert wb.sheetnames == ["服务记录", "进度跟踪", "客户档案", "客户关怀", "客服名单", "邮件日志", "状态历史", "设置",
+                             "下拉列表", "编号记录"]
     assert wb["编号记录"].sheet_state == "hidden"
     assert all(wb[n].sheet_state == "visible" for n in wb.sheetnames[:-1])
 

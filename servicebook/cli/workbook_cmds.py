@@ -179,6 +179,10 @@ def print_run(report: run_job.RunReport) -> None:
     print_validate(report.validate)
     click.echo(t("run.sla"))
     print_sla(report.sla)
+    click.echo(t("run.mail"))
+    from servicebook.cli.mail_cmds import print_mail
+
+    print_mail(report.mail)
     if report.backup:
         click.echo(t("run.backup", path=str(report.backup)))
 

@@ -16,7 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from servicebook.definition import SheetDef, WorkbookDef, definition
 from servicebook.demo.mistakes import add_mistakes
-from servicebook.demo.people import make_customers
+from servicebook.demo.people import AGENTS, OFF_DUTY, SUPERVISOR, TEAM_DOMAIN, make_customers
 from servicebook.demo.records import Demo, make_records
 from servicebook.domain.headers import HeaderMap
 from servicebook.domain.numbering import assign_numbers
@@ -91,4 +91,25 @@ def write_demo(path: Path, demo: Demo, definition: WorkbookDef) -> None:
     for r, (prefix, serial) in enumerate(sorted(demo.counters.items()), start=2):
         ws.cell(row=r, column=1, value=prefix)
         ws.cell(row=r, column=2, value=serial)
+    _write_rows(wb[definition.sheet("roster").name], definition.sheet("roster"), roster())
+    supervisor = next(a for a in AGENTS if a[0] == SUPERVISOR)
+    _set_settings(wb[definition.settings.name], definition, {
+        "mail_from": f"service@{TEAM_DOMAIN}",
+        "supervisor_name": supervisor[1],
+        "supervisor_email": f"{supervisor[0].lower()}@{TEAM_DOMAIN}",
+    })
     wb.save(path)
+
+
+def roster() -> list[dict]:
+    return [{"agent_id": agent_id, "name": name, "group": group, "senior": senior,
+             "on_duty": "否" if agent_id in OFF_DUTY else "是", "email": f"{agent_id.lower()}@{TEAM_DOMAIN}"}
+            for agent_id, name, group, senior in AGENTS]
+
+
+def _set_settings(ws: Worksheet, definition: WorkbookDef, values: dict[str, object]) -> None:
+    """Fill the demo's own values into the 设置 sheet, found by each setting's label."""
+    labels = {definition.settings.setting(key).label: value for key, value in values.items()}
+    for row in ws.iter_rows(min_row=1, max_col=3):
+        if row[1].value in labels:
+            row[2].value = labels[row[1].value]

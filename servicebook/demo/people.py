@@ -27,10 +27,15 @@ TRADES = [("科技", "yun"), ("贸易", "trade"), ("物流", "wl"), ("电子", "
           ("餐饮管理", "food"), ("教育科技", "edu"), ("医疗器械", "med")]
 PRODUCTS = ["电子产品/智能手表", "电子产品/蓝牙耳机", "家电/空调", "家电/洗衣机", "企业服务/CRM系统",
             "企业服务/ERP软件", "电商/会员服务", "家电/扫地机器人", "电子产品/平板电脑"]
-MAIL_HOSTS = ["qq.com", "163.com", "126.com", "sina.com", "foxmail.com", "outlook.com"]
+# Demo addresses live under example.com (reserved by RFC 2606): pointing the demo at a real mail
+# server must never write to a real person.
+MAIL_HOSTS = ["qq.example.com", "163.example.com", "126.example.com", "sina.example.com", "foxmail.example.com"]
 MOBILE_PREFIXES = ["138", "139", "136", "137", "135", "150", "151", "158", "159", "186", "187", "188",
                    "177", "180", "189", "133", "153", "199"]
 
+TEAM_DOMAIN = "service.example.com"
+SUPERVISOR = "C012"
+OFF_DUTY = {"C007"}
 AGENTS = [
     ("C001", "张敏", "客服组", "是"), ("C002", "李娜", "客服组", "否"), ("C003", "王磊", "客服组", "否"),
     ("C004", "陈静", "客服组", "是"), ("C005", "刘洋", "客服组", "否"), ("C006", "赵丽", "客服组", "否"),
@@ -76,10 +81,10 @@ def make_customers(rng: random.Random, count: int, today: date) -> list[Customer
         if company:
             trade, slug = rng.choice(TRADES)
             name = f"{rng.choice(CITIES)}{rng.choice(BRANDS)}{trade}有限公司"
-            email = f"{pinyin}{rng.randrange(1, 99)}@{slug}{rng.randrange(10, 99)}.com.cn"
+            email = f"{pinyin}{rng.randrange(1, 99)}@{slug}{rng.randrange(10, 99)}.example.com"
         else:
             name = contact
-            email = (f"{rng.randrange(10**7, 10**10)}@qq.com" if rng.random() < 0.4
+            email = (f"{rng.randrange(10**7, 10**10)}@qq.example.com" if rng.random() < 0.4
                      else f"{pinyin}{rng.randrange(1, 9999)}@{rng.choice(MAIL_HOSTS)}")
         first_purchase = today - timedelta(days=rng.randrange(5, 900))
         birthday = date(rng.randrange(1965, 2003), rng.randrange(1, 13), rng.randrange(1, 29)) if not company else None

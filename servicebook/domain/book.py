@@ -22,7 +22,7 @@ Fetch = Callable[[str, int | None], Grid]
 # A sheet found by its headers rather than its name needs this many known columns.
 MIN_COLUMNS_BY_HEADERS = 3
 # The sheets every command reads, in the order they are looked for.
-DATA_SHEETS = ("records", "progress", "customers", "care", "mail_log", "status_history", "counters")
+DATA_SHEETS = ("records", "progress", "customers", "care", "roster", "mail_log", "status_history", "counters")
 
 
 @dataclass

@@ -14,7 +14,7 @@ from servicebook.definition import SettingDef, SettingsDef, TableDef, WorkbookDe
 from servicebook.domain.problems import ERROR, WARNING, Problem
 from servicebook.domain.suggest import canonical
 from servicebook.domain.table import column_letter
-from servicebook.domain.values import as_text, is_blank, normalize_text
+from servicebook.domain.values import as_text, check_email, is_blank, normalize_text
 from servicebook.text import t
 
 Grid = Sequence[Sequence[object]]
@@ -132,6 +132,11 @@ def _parse_value(setting: SettingDef, raw: object) -> Any:
         except (ZoneInfoNotFoundError, ValueError):
             raise _Bad(t("settings.bad_timezone")) from None
         return name
+    if setting.type == "email":
+        text = as_text(raw)
+        if text and not check_email(text).valid:
+            raise _Bad(t("settings.bad_email"))
+        return text
     if setting.type == "periods":
         return parse_periods(as_text(raw))
     if setting.type == "bool":

@@ -24,6 +24,7 @@ from servicebook.domain.sla_settings import SlaSettings
 from servicebook.domain.status_history import StatusEvent, intervals_in
 from servicebook.domain.table import SheetTable
 from servicebook.domain.values import as_text, parse_time
+from servicebook.text import t
 
 METRICS = ("accept", "first_response", "resolve", "update")
 STATES = ("running", "at_risk", "breached", "paused", "met", "late")
@@ -358,3 +359,11 @@ def _reasons(records: _Records, metrics: dict[str, MetricColumn], clock: Calenda
             found.append(("brand_risk" if flags[i] == words.brand_risk else "customer_request", {}))
         reasons[i] = found
     return reasons
+
+
+def reason_text(code: str, fields: dict) -> str:
+    if code == "breached":
+        return t("sla.reason.breached", metric=t(f"sla.metric.{fields['metric']}"))
+    if code == "unresolved":
+        return t("sla.reason.unresolved", hours=f"{fields['hours']:g}")
+    return t(f"sla.reason.{code}")

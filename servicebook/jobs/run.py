@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicebook.edits import Edits
+from servicebook.jobs.mail import MailReport, mail_edits
 from servicebook.jobs.number import NumberReport, numbering_edits
 from servicebook.jobs.session import Session
 from servicebook.jobs.sla import SlaReport, sla_edits
@@ -17,17 +18,19 @@ class RunReport:
     number: NumberReport
     validate: ValidateReport
     sla: SlaReport
+    mail: MailReport
     backup: Path | None
 
     @property
     def failed(self) -> bool:
-        return self.number.failed or self.validate.failed
+        return self.number.failed or self.validate.failed or self.mail.failed
 
     def as_json(self) -> dict:
         return {
             "number": self.number.as_json(),
             "validate": self.validate.as_json(),
             "sla": self.sla.as_json(),
+            "mail": self.mail.as_json(),
             "backup": str(self.backup) if self.backup else None,
         }
 
@@ -37,5 +40,6 @@ def run(session: Session) -> RunReport:
     numbered = numbering_edits(session, edits)
     validated = validation_edits(session, edits)
     timed = sla_edits(session, edits)
+    mailed = mail_edits(session, edits)
     backup = session.save(edits)
-    return RunReport(numbered, validated, timed, backup)
+    return RunReport(numbered, validated, timed, mailed, backup)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -41,6 +41,7 @@ class Session:
     now: datetime
     accept_loss: bool
     fingerprint: tuple[int, int]
+    cache: dict = field(default_factory=dict)   # results one step computes and a later step reuses
 
     @property
     def definition(self) -> WorkbookDef:

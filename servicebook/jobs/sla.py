@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from servicebook.domain.book import Book
 from servicebook.domain.clock import CalendarClock, WorkingClock, to_seconds
-from servicebook.domain.sla import NONE, STATES, SlaResult, compute_sla, datetimes
+from servicebook.domain.sla import NONE, STATES, SlaResult, compute_sla, datetimes, reason_text
 from servicebook.domain.sla_settings import SlaSettings, read_sla_settings
 from servicebook.domain.status_history import PROGRESS, StatusEvent, new_observations, timelines
 from servicebook.domain.table import SheetTable, column_letter
@@ -148,14 +148,6 @@ def _metric_columns(edits: Edits, table: SheetTable, result: SlaResult) -> None:
         write_column(edits, table, warn_key, datetimes(result.metrics[metric].warn), DATETIME)
 
 
-def reason_text(code: str, fields: dict) -> str:
-    if code == "breached":
-        return t("sla.reason.breached", metric=t(f"sla.metric.{fields['metric']}"))
-    if code == "unresolved":
-        return t("sla.reason.unresolved", hours=f"{fields['hours']:g}")
-    return t(f"sla.reason.{code}")
-
-
 def colour_rules(edits: Edits, table: SheetTable, vocab_closed: str, vocab_awaiting: str) -> list[Highlight]:
     """Colours that stay right between runs: each state cell is compared with NOW() by Excel itself."""
     first, last = table.headers.row + 1, table.last_row
@@ -234,7 +226,18 @@ def sla_settings(session: Session) -> SlaSettings:
     return settings
 
 
-def sla_edits(session: Session, edits: Edits) -> SlaReport:
+@dataclass
+class Computed:
+    settings: SlaSettings
+    result: SlaResult
+    observed: list[StatusEvent]
+    workdays: Workdays
+
+
+def compute(session: Session) -> Computed:
+    """The SLA of every record, computed once per session (the mail step reuses it)."""
+    if "sla" in session.cache:
+        return session.cache["sla"]
     table = session.records()
     book, now = session.book, session.now
     settings = sla_settings(session)
@@ -246,6 +249,14 @@ def sla_edits(session: Session, edits: Edits) -> SlaReport:
     workdays = Workdays(team_days=settings.team_days)
     result = compute_sla(table, book.vocab, settings, lambda first, last: build_clock(settings, workdays, first, last),
                          now, timelines([*history, *observed, *progress_events]), last_updates)
+    session.cache["sla"] = Computed(settings, result, observed, workdays)
+    return session.cache["sla"]
+
+
+def sla_edits(session: Session, edits: Edits) -> SlaReport:
+    table, book = session.records(), session.book
+    computed = compute(session)
+    settings, result, observed, workdays = computed.settings, computed.result, computed.observed, computed.workdays
     _metric_columns(edits, table, result)
     closed, awaiting = book.vocab.word("status", "closed"), book.vocab.word("status", "awaiting")
     edits.sheet(table.title, table.headers.row).highlights["sla"] = colour_rules(edits, table, closed, awaiting)

@@ -15,7 +15,7 @@ from servicebook.domain.settings import MAIN_HEADERS
 from servicebook.xlsx.sheets import lay_out_sheet, list_name, style_header
 
 # Sheets in the order a team reads them; tool-owned sheets follow the team's.
-SHEET_ORDER = ("records", "progress", "customers", "care", "mail_log", "status_history")
+SHEET_ORDER = ("records", "progress", "customers", "care", "roster", "mail_log", "status_history")
 HIDDEN_SHEETS = ("counters",)
 SIDE_TABLE_GAP = 1
 SETTINGS_FIRST_ROW = 4

@@ -1,0 +1,1 @@
+"""Templated email: rendering, the MIME message, the ledger that never sends twice, transports."""

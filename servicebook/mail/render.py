@@ -1,0 +1,60 @@
+"""Rendering a message type's templates: the team's own file first, then the shipped one.
+
+HTML is autoescaped, so customer text cannot inject markup; the subject and the text part are
+rendered without escaping. Templates run in jinja2's sandbox, and an unknown field is an error
+rather than an empty string.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from servicebook.resources import data_dir
+from servicebook.text import t
+
+OVERRIDE_FOLDER = "邮件模板"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+class TemplateProblem(Exception):
+    """A template could not be rendered; the message says which and why, in Chinese."""
+
+
+def one_line(text: object) -> str:
+    """Header-safe text: no line breaks, no control characters, no runs of spaces."""
+    return re.sub(r"\s+", " ", re.sub(r"[\x00-\x1f\x7f]", " ", str(text or ""))).strip()
+
+
+def override_folder(workbook: Path) -> Path:
+    return workbook.parent / OVERRIDE_FOLDER
+
+
+class Renderer:
+    def __init__(self, override: Path | None = None):
+        folders = [str(override)] if override and override.is_dir() else []
+        loader = ChoiceLoader([FileSystemLoader(f) for f in [*folders, str(data_dir("templates"))]])
+        common = {"loader": loader, "undefined": StrictUndefined, "keep_trailing_newline": True}
+        self.html = SandboxedEnvironment(autoescape=True, **common)
+        self.text = SandboxedEnvironment(autoescape=False, **common)
+
+    def render(self, key: str, context: dict) -> Rendered:
+        try:
+            module = self.text.get_template(f"{key}.txt.j2").make_module(context)
+            subject = one_line(getattr(module, "subject", ""))
+            html = self.html.get_template(f"{key}.html.j2").render(context)
+        except TemplateError as error:
+            raise TemplateProblem(t("mail.template_error", template=key, error=str(error))) from error
+        if not subject:
+            raise TemplateProblem(t("mail.template_no_subject", template=key))
+        return Rendered(subject, str(module).strip() + "\n", html)

@@ -1,0 +1,35 @@
+"""Mail passwords and application secrets: from environment variables or the operating system's
+keyring, never from the workbook, the repository or a log."""
+
+from __future__ import annotations
+
+import os
+
+SERVICE = "servicebook"
+ENVIRONMENT = {"password": "SERVICEBOOK_MAIL_PASSWORD", "client_secret": "SERVICEBOOK_MAIL_CLIENT_SECRET"}
+
+
+def keyring_name(kind: str, account: str) -> str:
+    return f"{kind}:{account}"
+
+
+def find_secret(kind: str, account: str) -> str | None:
+    from_environment = os.environ.get(ENVIRONMENT[kind])
+    if from_environment:
+        return from_environment
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+
+        try:
+            return keyring.get_password(SERVICE, keyring_name(kind, account))
+        except KeyringError:
+            return None
+    except Exception:  # no usable keyring backend on this machine (a server without a desktop)
+        return None
+
+
+def store_secret(kind: str, account: str, value: str) -> None:
+    import keyring
+
+    keyring.set_password(SERVICE, keyring_name(kind, account), value)

@@ -1,0 +1,94 @@
+"""Exchange Web Services through exchangelib: a given endpoint, no autodiscover, NTLM, Basic or
+OAuth2. The message goes as our own MIME (both parts, our Message-ID) with the recipient set.
+
+exchangelib's FaultTolerance policy would retry a request whose answer was lost, which can send
+twice; so the policy is FailFast, and only an explicit "server busy" (the request was not
+processed) is retried here, a bounded number of times."""
+
+from __future__ import annotations
+
+import time
+from email.message import EmailMessage
+
+from servicebook.mail.transports import Outcome
+from servicebook.text import t
+
+BUSY_RETRIES = 3
+MAX_BACK_OFF = 30.0
+EXCHANGE_BUILD = (15, 1)   # Exchange 2016 and later, Exchange Online: requests need no version probe
+
+
+class EwsTransport:
+    name = "ews"
+
+    def __init__(self, url: str, auth: str, username: str, password: str | None, sender: str, save: str,
+                 client_id: str = "", client_secret: str | None = None, tenant: str = ""):
+        from exchangelib import (
+            DELEGATE,
+            IMPERSONATION,
+            Account,
+            Configuration,
+            Credentials,
+            Identity,
+            OAuth2Credentials,
+        )
+        from exchangelib.protocol import FailFast
+        from exchangelib.transport import BASIC, NTLM, OAUTH2
+        from exchangelib.version import Build, Version
+
+        if auth == "oauth2":
+            credentials = OAuth2Credentials(client_id=client_id, client_secret=client_secret or "", tenant_id=tenant,
+                                            identity=Identity(primary_smtp_address=sender))
+            access = IMPERSONATION
+        else:
+            credentials = Credentials(username=username, password=password or "")
+            access = DELEGATE
+        config = Configuration(service_endpoint=url, credentials=credentials,
+                               auth_type={"ntlm": NTLM, "basic": BASIC, "oauth2": OAUTH2}[auth],
+                               version=Version(build=Build(*EXCHANGE_BUILD)), retry_policy=FailFast())
+        self.account = Account(primary_smtp_address=sender, config=config, autodiscover=False, access_type=access)
+        self.save = save
+
+    def _hand_over(self, message: EmailMessage, recipient: str) -> None:
+        from exchangelib import Mailbox, Message
+
+        item = Message(account=self.account, mime_content=message.as_bytes(),
+                       to_recipients=[Mailbox(email_address=recipient)])
+        if self.save == "draft":
+            item.folder = self.account.drafts
+            item.save()
+        elif self.save == "send_and_save":
+            item.send_and_save()
+        else:
+            item.send(save_copy=False)
+
+    def deliver(self, message: EmailMessage, recipient: str, identity: str) -> Outcome:
+        from exchangelib.errors import (
+            ErrorInternalServerTransientError,
+            ErrorServerBusy,
+            ErrorTimeoutExpired,
+            TransportError,
+            UnauthorizedError,
+        )
+
+        for attempt in range(BUSY_RETRIES + 1):
+            try:
+                self._hand_over(message, recipient)
+                return Outcome.draft() if self.save == "draft" else Outcome.sent()
+            except (ErrorServerBusy, ErrorInternalServerTransientError) as error:
+                if attempt == BUSY_RETRIES:
+                    return Outcome.failed(t("mail.server_busy", attempts=attempt + 1))
+                wait = getattr(error, "back_off", None) or 2 ** attempt
+                time.sleep(min(float(wait), MAX_BACK_OFF))
+            except UnauthorizedError:
+                return Outcome.failed(t("mail.ews_unauthorized"))
+            except ErrorTimeoutExpired as error:
+                return Outcome.unknown(t("mail.connection_lost", error=str(error)[:200]))
+            except TransportError as error:
+                return Outcome.failed(t("mail.ews_error", error=str(error)[:200]))
+            except Exception as error:  # an EWS response code: the server refused this message
+                return Outcome.failed(t("mail.ews_error", error=f"{type(error).__name__}: {error}"[:200]))
+        return Outcome.failed(t("mail.server_busy", attempts=BUSY_RETRIES + 1))
+
+    def close(self) -> None:
+        self.account.protocol.close()

@@ -1,0 +1,95 @@
+"""Microsoft Graph for Exchange Online (and 21Vianet's Microsoft 365 in China): the message goes
+as base64 MIME to sendMail (kept in Sent Items) or to messages (a draft), with a token from msal
+(client credentials). Throttling (429, 503) is retried a bounded number of times after the
+server's Retry-After; a lost answer leaves the outcome unknown."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable
+from email.message import EmailMessage
+from urllib.parse import quote
+
+import requests
+
+from servicebook.mail.transports import Outcome
+from servicebook.text import t
+
+TIMEOUT = (10, 60)   # connect, read
+RETRIES = 3
+MAX_BACK_OFF = 60.0
+
+
+class TokenError(Exception):
+    pass
+
+
+def msal_token_provider(login_url: str, tenant: str, client_id: str, secret: str, graph_url: str) -> Callable[[], str]:
+    """Client-credentials tokens for Graph, cached by msal until they expire."""
+    import msal
+
+    # The login host is named in 设置 (global or 21Vianet): no instance discovery is needed.
+    app = msal.ConfidentialClientApplication(client_id, authority=f"{login_url.rstrip('/')}/{tenant}",
+                                             client_credential=secret, instance_discovery=False)
+    scopes = [f"{graph_url.rstrip('/')}/.default"]
+
+    def token() -> str:
+        result = app.acquire_token_for_client(scopes=scopes)
+        if "access_token" not in result:
+            raise TokenError(result.get("error_description") or result.get("error") or "no token")
+        return result["access_token"]
+
+    return token
+
+
+class GraphTransport:
+    name = "graph"
+
+    def __init__(self, graph_url: str, sender: str, token: Callable[[], str], save: str,
+                 session: requests.Session | None = None):
+        user = quote(sender, safe="@")
+        path = "messages" if save == "draft" else "sendMail"
+        self.url = f"{graph_url.rstrip('/')}/v1.0/users/{user}/{path}"
+        self.save = save
+        self.token = token
+        self.session = session or requests.Session()
+
+    def deliver(self, message: EmailMessage, recipient: str, identity: str) -> Outcome:
+        try:
+            token = self.token()
+        except TokenError as error:
+            return Outcome.failed(t("mail.graph_token", error=str(error)[:200]))
+        except requests.RequestException as error:
+            return Outcome.failed(t("mail.graph_token", error=type(error).__name__))
+        body = base64.b64encode(message.as_bytes())
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/plain"}
+        for attempt in range(RETRIES + 1):
+            try:
+                response = self.session.post(self.url, data=body, headers=headers, timeout=TIMEOUT)
+            except (requests.ConnectTimeout, requests.exceptions.SSLError) as error:
+                return Outcome.failed(t("mail.graph_unreachable", error=type(error).__name__))
+            except requests.ConnectionError as error:
+                if "NewConnectionError" in str(error) or "Failed to establish" in str(error):
+                    return Outcome.failed(t("mail.graph_unreachable", error="ConnectionError"))
+                return Outcome.unknown(t("mail.connection_lost", error=type(error).__name__))
+            except requests.Timeout as error:
+                return Outcome.unknown(t("mail.connection_lost", error=type(error).__name__))
+            if response.status_code in (200, 201, 202):
+                return Outcome.draft() if self.save == "draft" else Outcome.sent()
+            if response.status_code in (429, 503, 504) and attempt < RETRIES:
+                time.sleep(min(float(response.headers.get("Retry-After") or 2 ** attempt), MAX_BACK_OFF))
+                continue
+            return Outcome.failed(t("mail.graph_refused", code=response.status_code, error=_graph_error(response)))
+        return Outcome.failed(t("mail.server_busy", attempts=RETRIES + 1))
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def _graph_error(response: requests.Response) -> str:
+    try:
+        error = response.json().get("error", {})
+        return f"{error.get('code', '')} {error.get('message', '')}".strip()[:200]
+    except ValueError:
+        return response.text[:200]
