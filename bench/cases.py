@@ -48,9 +48,30 @@ def sla_working_hours(path: str) -> float:
     return time.perf_counter() - start
 
 
+def report_after_read(path: str) -> float:
+    """The monthly report (the SLA it needs, every figure, the sheet with its charts laid out),
+    timed after the workbook has been read; writing the file is the writer's cost, not the report's."""
+    import time
+
+    import openpyxl
+
+    from servicebook.edits import Edits
+    from servicebook.jobs.report import report_edits
+    from servicebook.jobs.session import open_session
+    from servicebook.xlsx.apply import rebuild_sheet
+
+    session = open_session(Path(path), now=NOW, writing=False)
+    start = time.perf_counter()
+    edits = Edits()
+    report_edits(session, edits)
+    rebuild_sheet(openpyxl.Workbook(), edits.built_sheets[0])
+    return time.perf_counter() - start
+
+
 CASES = {
     "openpyxl_load_save": openpyxl_load_save,
     "calamine_read": calamine_read,
     "validate_number": validate_number,
     "sla_working_hours": sla_working_hours,
+    "report_after_read": report_after_read,
 }

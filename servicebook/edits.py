@@ -6,6 +6,7 @@ Positions are 1-based spreadsheet rows and columns, resolved by the command from
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,15 @@ class NewSheet:
     sheet_key: str
 
 
+@dataclass(frozen=True)
+class BuiltSheet:
+    """A sheet the tool owns whole (a report): `build` lays it out on an empty openpyxl worksheet.
+    An existing sheet of that title is replaced where it stands; a new one goes last."""
+
+    title: str
+    build: Callable[[Any], None]
+
+
 @dataclass
 class SheetEdits:
     title: str
@@ -73,6 +83,7 @@ class SheetEdits:
 class Edits:
     sheets: dict[str, SheetEdits] = field(default_factory=dict)
     new_sheets: list[NewSheet] = field(default_factory=list)
+    built_sheets: list[BuiltSheet] = field(default_factory=list)
 
     def sheet(self, title: str, header_row: int = 1) -> SheetEdits:
         if title not in self.sheets:
@@ -80,7 +91,7 @@ class Edits:
         return self.sheets[title]
 
     def is_empty(self) -> bool:
-        return not self.new_sheets and all(
+        return not self.new_sheets and not self.built_sheets and all(
             not s.cells and not s.new_columns and not s.highlights for s in self.sheets.values()
         )
 

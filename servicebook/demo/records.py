@@ -151,6 +151,7 @@ def make_record(rng: random.Random, customer: Customer, received: datetime, now:
         record["status"] = "已升级"
     if record["status"] == "已关闭" and record.get("csat", 5) <= 2 and rng.random() < 0.3:
         record["follow_up"] = "主管再次联系客户，确认不满意原因"
+        record["reopened_at"] = record["closed_at"] + timedelta(hours=2)
         reclosed = record["closed_at"] + _lognormal_minutes(rng, 36 * 60, 0.5)
         if reclosed <= now:  # followed up and closed again
             record["closed_at"] = reclosed
@@ -165,9 +166,15 @@ def make_record(rng: random.Random, customer: Customer, received: datetime, now:
 
 def _progress(rng: random.Random, record: dict, now: datetime) -> list[dict]:
     accepted = record.get("accepted_at")
-    if accepted is None or rng.random() < 0.55:
-        return []
     entries = []
+    reopened = record.pop("reopened_at", None)
+    if reopened and reopened <= now:
+        # How an agent records a reopening: the step, and the status it led to.
+        entries.append({"ticket_no": None, "at": reopened, "note": "客户对处理结果不满意，重新跟进",
+                        "node_status": "进行中", "status_change": "需跟进",
+                        "author": record["assignee"].split()[-1]})
+    if accepted is None or rng.random() < 0.55:
+        return entries
     at = accepted + timedelta(minutes=rng.randrange(10, 90))
     steps = ["已联系客户核实问题细节", "已同步技术部排查", "技术部已定位原因，正在修复", "已向客户同步处理进度"]
     for step in steps[: rng.randrange(1, 4)]:

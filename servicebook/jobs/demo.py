@@ -10,6 +10,7 @@ from pathlib import Path
 from servicebook.definition import definition
 from servicebook.demo.build import DemoSize, generate, write_demo
 from servicebook.jobs import check as check_job
+from servicebook.jobs import report as report_job
 from servicebook.jobs import run as run_job
 from servicebook.jobs.session import local_now, open_session
 from servicebook.progress import stage
@@ -25,6 +26,7 @@ class DemoReport:
     records: int
     check: check_job.CheckReport
     run: run_job.RunReport
+    report: report_job.ReportReport
 
 
 def demo(folder: Path, now: datetime | None = None, size: DemoSize | None = None, seed: int = 2024) -> DemoReport:
@@ -40,4 +42,5 @@ def demo(folder: Path, now: datetime | None = None, size: DemoSize | None = None
     session = open_session(path, now=now)
     checked = check_job.check(session)
     ran = run_job.run(session)
-    return DemoReport(path, len(data.records), checked, ran)
+    reported = report_job.report(open_session(path, now=now))
+    return DemoReport(path, len(data.records), checked, ran, reported)

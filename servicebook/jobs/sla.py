@@ -232,6 +232,7 @@ class Computed:
     result: SlaResult
     observed: list[StatusEvent]
     workdays: Workdays
+    events: list[StatusEvent]     # every known status change: history, this run's, the progress log's
 
 
 def compute(session: Session) -> Computed:
@@ -247,9 +248,10 @@ def compute(session: Session) -> Computed:
                if not is_blank(n)}
     observed = new_observations(current, history, now)
     workdays = Workdays(team_days=settings.team_days)
+    events = [*history, *observed, *progress_events]
     result = compute_sla(table, book.vocab, settings, lambda first, last: build_clock(settings, workdays, first, last),
-                         now, timelines([*history, *observed, *progress_events]), last_updates)
-    session.cache["sla"] = Computed(settings, result, observed, workdays)
+                         now, timelines(events), last_updates)
+    session.cache["sla"] = Computed(settings, result, observed, workdays, events)
     return session.cache["sla"]
 
 

@@ -13,7 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from servicebook import palette
 from servicebook.definition import WorkbookDef
-from servicebook.edits import Edits, Highlight, is_ours, marked
+from servicebook.edits import BuiltSheet, Edits, Highlight, is_ours, marked
 from servicebook.xlsx.sheets import add_computed_column
 from servicebook.xlsx.template import build_sheet
 
@@ -30,6 +30,19 @@ def apply_edits(wb: Workbook, edits: Edits, definition: WorkbookDef) -> None:
             write_cell(ws, row, col, value, sheet.formats.get(col))
         if sheet.highlights:
             replace_highlights(ws, sheet.highlights)
+    for built in edits.built_sheets:
+        rebuild_sheet(wb, built)
+
+
+def rebuild_sheet(wb: Workbook, built: BuiltSheet) -> Worksheet:
+    """Replace a tool-owned sheet where it stands (or add it last) and lay it out afresh."""
+    index = None
+    if built.title in wb.sheetnames:
+        index = wb.sheetnames.index(built.title)
+        wb.remove(wb[built.title])
+    ws = wb.create_sheet(built.title, index)
+    built.build(ws)
+    return ws
 
 
 def write_cell(ws: Worksheet, row: int, col: int, value: object, number_format: str | None) -> None:

@@ -60,3 +60,16 @@ def sheets_as_csv(path: Path, outdir: Path, recalc: bool = False) -> dict[str, l
             sheets[title] = list(csv.reader(fh))
     assert sheets, f"LibreOffice produced no CSV for {path}"
     return sheets
+
+
+def pdf_to_png(pdf: Path, outdir: Path, first: int = 1, last: int = 1, dpi: int = 80) -> Path:
+    """Render PDF pages with poppler's pdftoppm; returns the first page's PNG."""
+    tool = shutil.which("pdftoppm")
+    assert tool, "poppler is required for these tests: apt-get install poppler-utils"
+    outdir.mkdir(parents=True, exist_ok=True)
+    prefix = outdir / pdf.stem
+    subprocess.run([tool, "-r", str(dpi), "-png", "-f", str(first), "-l", str(last), str(pdf), str(prefix)],
+                   check=True, timeout=120)
+    pages = sorted(outdir.glob(f"{pdf.stem}-*.png"))
+    assert pages, f"pdftoppm produced nothing for {pdf}"
+    return pages[0]

@@ -1,0 +1,61 @@
+"""`servicebook report`: the monthly report sheet (or weekly, daily)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from servicebook.cli.common import EXIT_OK, accept_loss_option, json_option, now_option, print_json, workbook_argument
+from servicebook.domain.report import Period, day, month, week
+from servicebook.jobs import report as report_job
+from servicebook.jobs.session import open_session
+from servicebook.text import t
+
+
+def _period(month_text: str | None, week_text: str | None, day_text: str | None) -> Period | None:
+    chosen = [(parse, text) for parse, text in ((month, month_text), (week, week_text), (day, day_text)) if text]
+    if len(chosen) > 1:
+        raise click.UsageError(t("report.bad_period", value=" / ".join(text for _, text in chosen)))
+    if not chosen:
+        return None
+    parse, text = chosen[0]
+    try:
+        return parse(text)
+    except ValueError:
+        raise click.BadParameter(t("report.bad_period", value=text)) from None
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def print_report(result: report_job.ReportReport) -> None:
+    current = result.current
+    csat = "—" if current.csat_avg is None else f"{current.csat_avg:.2f}"
+    click.echo(t("report.summary", sheet=result.title, received=current.received,
+                 resolved=_percent(current.resolved_rate), csat=csat,
+                 overdue=_percent(current.first_response_overdue)))
+
+
+@click.command(help=t("cli.report_help"))
+@workbook_argument
+@click.option("--month", "month_text", metavar="YYYY-MM", help=t("report.month_help"))
+@click.option("--week", "week_text", metavar="YYYY-Www", help=t("report.week_help"))
+@click.option("--day", "day_text", metavar="YYYY-MM-DD", help=t("report.day_help"))
+@json_option
+@now_option
+@accept_loss_option
+def report(path: Path, month_text, week_text, day_text, as_json: bool, now, accept_loss: bool) -> None:
+    period = _period(month_text, week_text, day_text)
+    session = open_session(path, now=now, accept_loss=accept_loss)
+    result = report_job.report(session, period)
+    if as_json:
+        print_json(result.as_json())
+    else:
+        print_report(result)
+    sys.exit(EXIT_OK)
+
+
+COMMANDS = [report]

@@ -1,0 +1,286 @@
+"""The figures of the monthly (or weekly, or daily) report, with the previous period beside them.
+
+Each figure counts a stated cohort of records, written on the report sheet:
+- 受理量, types, channels, tags, response times, SLA met rates, agents: records received (提交时间)
+  in the period;
+- 解决率: of those, the ones resolved (解决时间, or 关闭时间) by the end of the period;
+- 处理时长: records resolved in the period (受理 → 解决, on the SLA clock, pauses excluded);
+- 满意度, 一次性解决率 and the follow-up list: records closed (关闭时间) in the period.
+A record missing the time a figure needs is left out of that figure and counted in a note.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import numpy as np
+
+from servicebook.domain.clock import from_seconds, to_seconds
+from servicebook.domain.settings import Vocabulary
+from servicebook.domain.sla import BREACHED, LATE, MET, MISSING, STATES, SlaResult, time_column
+from servicebook.domain.table import SheetTable
+from servicebook.domain.values import as_text, parse_score, parse_time
+
+TARGET_RESOLVED = 0.95
+TARGET_CSAT = 4.25          # = 85 / 100
+TOP_TAGS = 5
+_TAG_SPLIT = re.compile(r"[、,，;；/／\s]+")
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str          # month, week, day
+    start: date
+    end: date          # exclusive
+
+    @property
+    def label(self) -> str:
+        if self.kind == "month":
+            return f"{self.start:%Y-%m}"
+        if self.kind == "week":
+            year, week, _ = self.start.isocalendar()
+            return f"{year}-W{week:02d}"
+        return f"{self.start:%Y-%m-%d}"
+
+    def previous(self) -> Period:
+        if self.kind == "month":
+            last = self.start - timedelta(days=1)
+            return Period("month", last.replace(day=1), self.start)
+        length = self.end - self.start
+        return Period(self.kind, self.start - length, self.start)
+
+    def contains(self, seconds: np.ndarray) -> np.ndarray:
+        low = to_seconds(datetime.combine(self.start, datetime.min.time()))
+        high = to_seconds(datetime.combine(self.end, datetime.min.time()))
+        return (seconds != MISSING) & (seconds >= low) & (seconds < high)
+
+    @property
+    def end_seconds(self) -> int:
+        return to_seconds(datetime.combine(self.end, datetime.min.time()))
+
+
+def month(text: str) -> Period:
+    start = datetime.strptime(text, "%Y-%m").date()
+    following = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return Period("month", start, following)
+
+
+def week(text: str) -> Period:
+    start = datetime.strptime(text + "-1", "%G-W%V-%u").date()
+    return Period("week", start, start + timedelta(days=7))
+
+
+def day(text: str) -> Period:
+    start = datetime.strptime(text, "%Y-%m-%d").date()
+    return Period("day", start, start + timedelta(days=1))
+
+
+def last_full_month(today: date) -> Period:
+    first = today.replace(day=1)
+    return month(f"{first - timedelta(days=1):%Y-%m}")
+
+
+# ---------------------------------------------------------------- figures
+
+
+@dataclass
+class Figures:
+    """One period's numbers. None where there is nothing to measure (no closed case, say)."""
+
+    period: Period
+    received: int = 0
+    avg_accept_hours: float | None = None
+    first_response_overdue: float | None = None
+    avg_handling_hours: float | None = None
+    resolved_rate: float | None = None
+    first_contact_rate: float | None = None
+    csat_avg: float | None = None
+    csat_rated: int = 0
+    csat_good: float | None = None
+    csat_bad: float | None = None
+    care_coverage: float | None = None
+    care_on_time: float | None = None
+    by_type: dict[str, int] = field(default_factory=dict)
+    by_channel: dict[str, int] = field(default_factory=dict)
+    by_priority: dict[str, dict[str, float | int | None]] = field(default_factory=dict)
+    tags: list[tuple[str, int]] = field(default_factory=list)
+    agents: list[dict] = field(default_factory=list)
+    csat_counts: dict[int, int] = field(default_factory=dict)
+    daily: list[tuple[date, int]] = field(default_factory=list)
+    breaches: list[dict] = field(default_factory=list)
+    follow_up: list[dict] = field(default_factory=list)
+    missing: dict[str, int] = field(default_factory=dict)   # which time was missing -> records left out
+
+    @property
+    def csat_100(self) -> float | None:
+        return None if self.csat_avg is None else self.csat_avg / 5 * 100
+
+
+def _mean(values: np.ndarray) -> float | None:
+    values = values[~np.isnan(values)]
+    return float(values.mean()) if values.size else None
+
+
+def share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+class _Columns:
+    """The record columns the report needs, read once for both periods."""
+
+    def __init__(self, table: SheetTable, vocab: Vocabulary):
+        self.table = table
+        self.times = {k: time_column(table.column(k)) for k in
+                      ("received_at", "accepted_at", "resolved_at", "closed_at")}
+        self.text = {k: [as_text(v) for v in table.column(k)] for k in
+                     ("ticket_no", "type", "channel", "priority", "assignee", "status", "tags", "related_no")}
+        self.csat = np.array([parse_score(v) or np.nan for v in table.column("csat")], dtype=float)
+        self.closed_word = vocab.word("status", "closed")
+        self.types = vocab.words("type")
+        self.channels = vocab.words("channel")
+        self.priorities = vocab.words("priority")
+        resolved = self.times["resolved_at"]
+        self.resolution = np.where(resolved != MISSING, resolved, self.times["closed_at"])
+
+
+def _rate(states: np.ndarray) -> float | None:
+    judged = np.isin(states, (MET, LATE, BREACHED))
+    return share(int((states[judged] == MET).sum()), int(judged.sum()))
+
+
+def figures(cols: _Columns, sla: SlaResult, period: Period, reopened: set[str],
+            care: SheetTable | None = None) -> Figures:
+    result = Figures(period)
+    t, text = cols.times, cols.text
+    received = period.contains(t["received_at"])
+    result.received = int(received.sum())
+    result.missing["received_at"] = int((t["received_at"] == MISSING).sum())
+    accept = sla.metrics["accept"]
+    accepted = received & np.isin(accept.state, (MET, LATE))
+    result.avg_accept_hours = _mean(accept.hours[accepted])
+    result.first_response_overdue = _overdue(sla.metrics["first_response"].state[received])
+    in_period = np.flatnonzero(received)
+    resolved_by_end = (cols.resolution[in_period] != MISSING) & (cols.resolution[in_period] < period.end_seconds)
+    result.resolved_rate = share(int(resolved_by_end.sum()), in_period.size)
+    resolved_now = period.contains(cols.resolution)
+    result.avg_handling_hours = _mean(sla.handling_hours[resolved_now])
+    closed = period.contains(t["closed_at"]) & (np.array(text["status"], dtype=object) == cols.closed_word)
+    _satisfaction(result, cols, closed)
+    closed_rows = np.flatnonzero(closed)
+    first_contact = [i for i in closed_rows if text["ticket_no"][i] not in reopened and not text["related_no"][i]]
+    result.first_contact_rate = share(len(first_contact), closed_rows.size)
+    _distribution(result, cols, in_period)
+    _sla_by_priority(result, cols, sla, in_period)
+    _agents(result, cols, sla, in_period, closed_rows)
+    _daily(result, t["received_at"], received, period)
+    result.breaches = _breaches(cols, sla, in_period)
+    result.follow_up = [{"ticket": text["ticket_no"][i], "type": text["type"][i], "assignee": text["assignee"][i],
+                         "csat": int(cols.csat[i]), "tags": text["tags"][i]}
+                        for i in closed_rows if not np.isnan(cols.csat[i]) and cols.csat[i] < 4]
+    if care is not None:
+        _care(result, care, period)
+    return result
+
+
+def _overdue(states: np.ndarray) -> float | None:
+    judged = np.isin(states, (MET, LATE, BREACHED))
+    return share(int(np.isin(states[judged], (LATE, BREACHED)).sum()), int(judged.sum()))
+
+
+def _satisfaction(result: Figures, cols: _Columns, closed: np.ndarray) -> None:
+    scores = cols.csat[closed]
+    scores = scores[~np.isnan(scores)]
+    result.csat_rated = int(scores.size)
+    result.csat_counts = {s: int((scores == s).sum()) for s in range(1, 6)}
+    if scores.size:
+        result.csat_avg = float(scores.mean())
+        result.csat_good = float((scores >= 4).mean())
+        result.csat_bad = float((scores <= 2).mean())
+
+
+def _distribution(result: Figures, cols: _Columns, rows: np.ndarray) -> None:
+    types = Counter(cols.text["type"][i] for i in rows)
+    result.by_type = {word: types.get(word, 0) for word in cols.types}
+    result.by_type.update({k: v for k, v in types.items() if k not in result.by_type and k})
+    channels = Counter(cols.text["channel"][i] for i in rows)
+    result.by_channel = {word: channels.get(word, 0) for word in cols.channels}
+    result.by_channel.update({k: v for k, v in channels.items() if k not in result.by_channel and k})
+    tags = Counter(tag for i in rows for tag in _TAG_SPLIT.split(cols.text["tags"][i]) if tag)
+    result.tags = sorted(tags.items(), key=lambda item: (-item[1], item[0]))[:TOP_TAGS]
+
+
+def _sla_by_priority(result: Figures, cols: _Columns, sla: SlaResult, rows: np.ndarray) -> None:
+    priority = np.array(cols.text["priority"], dtype=object)
+    for word in cols.priorities:
+        mine = rows[priority[rows] == word]
+        result.by_priority[word] = {"records": int(mine.size),
+                                    **{m: _rate(sla.metrics[m].state[mine]) for m in ("accept", "first_response",
+                                                                                     "resolve")}}
+
+
+def _agents(result: Figures, cols: _Columns, sla: SlaResult, rows: np.ndarray, closed_rows: np.ndarray) -> None:
+    by_agent: dict[str, list[int]] = defaultdict(list)
+    for i in rows:
+        by_agent[cols.text["assignee"][i] or "（未分配）"].append(i)
+    closed_by_agent: dict[str, list[int]] = defaultdict(list)
+    for i in closed_rows:
+        closed_by_agent[cols.text["assignee"][i] or "（未分配）"].append(i)
+    for agent in sorted(by_agent, key=lambda a: (-len(by_agent[a]), a)):
+        mine = np.array(by_agent[agent])
+        scores = cols.csat[np.array(closed_by_agent.get(agent, []), dtype=int)]
+        states = np.concatenate([sla.metrics[m].state[mine] for m in ("accept", "first_response", "resolve")])
+        result.agents.append({
+            "agent": agent, "records": int(mine.size),
+            "response_hours": _mean(sla.response_hours[mine]),
+            "handling_hours": _mean(sla.handling_hours[mine]),
+            "csat": _mean(scores), "sla_met": _rate(states),
+        })
+
+
+def _daily(result: Figures, received: np.ndarray, rows: np.ndarray, period: Period) -> None:
+    days = Counter(from_seconds(s).date() for s in received[rows].tolist())
+    current, result.daily = period.start, []
+    while current < period.end:
+        result.daily.append((current, days.get(current, 0)))
+        current += timedelta(days=1)
+
+
+def _breaches(cols: _Columns, sla: SlaResult, rows: np.ndarray) -> list[dict]:
+    found = []
+    for i in rows.tolist():
+        for metric in ("accept", "first_response", "resolve"):
+            column = sla.metrics[metric]
+            if column.state[i] in (LATE, BREACHED):
+                found.append({"ticket": cols.text["ticket_no"][i], "type": cols.text["type"][i],
+                              "priority": cols.text["priority"][i], "assignee": cols.text["assignee"][i],
+                              "metric": metric, "state": STATES[column.state[i]],
+                              "deadline": from_seconds(column.deadline[i]), "hours": float(column.hours[i])})
+    return found
+
+
+def _care(result: Figures, care: SheetTable, period: Period) -> None:
+    planned, done, on_time = set(), set(), []
+    for i in range(len(care)):
+        row = care.row(i)
+        planned_day = parse_time(row.get("care_date")).value
+        finished = parse_time(row.get("done")).value
+        customer = as_text(row.get("customer_id"))
+        if planned_day and period.start <= planned_day.date() < period.end:
+            planned.add(customer)
+            if finished:
+                done.add(customer)
+                due = parse_time(row.get("due")).value or planned_day
+                on_time.append(finished.date() <= due.date())
+    result.care_coverage = share(len(done & planned), len(planned))
+    result.care_on_time = share(sum(on_time), len(on_time))
+
+
+def report_figures(table: SheetTable, vocab: Vocabulary, sla: SlaResult, period: Period,
+                   timelines_reopened: set[str], care: SheetTable | None = None) -> tuple[Figures, Figures]:
+    """This period's figures and the previous period's, from the same columns."""
+    cols = _Columns(table, vocab)
+    return (figures(cols, sla, period, timelines_reopened, care),
+            figures(cols, sla, period.previous(), timelines_reopened, care))

@@ -1,0 +1,70 @@
+"""`servicebook report`: build or rebuild the 月报 sheet (or 周报, 日报) supervisors open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from servicebook.domain.report import Figures, Period, last_full_month, report_figures
+from servicebook.edits import BuiltSheet, Edits
+from servicebook.jobs import sla as sla_job
+from servicebook.jobs.session import Session
+from servicebook.text import t
+from servicebook.xlsx.report_sheet import ReportMeta, build_report_sheet
+
+
+@dataclass
+class ReportReport:
+    title: str
+    current: Figures
+    previous: Figures
+
+    def as_json(self) -> dict:
+        def figures(f: Figures) -> dict:
+            keep = ("received", "avg_accept_hours", "first_response_overdue", "avg_handling_hours", "resolved_rate",
+                    "first_contact_rate", "csat_avg", "csat_100", "csat_good", "csat_bad", "care_coverage",
+                    "care_on_time", "by_type", "by_channel", "by_priority", "tags", "csat_counts", "agents")
+            values = {k: getattr(f, k) for k in keep}
+            values["period"] = f.period.label
+            values["breaches"], values["follow_up"] = len(f.breaches), len(f.follow_up)
+            return values
+
+        return {"sheet": self.title, "current": figures(self.current), "previous": figures(self.previous)}
+
+
+def sheet_title(period: Period) -> str:
+    return t(f"report.sheet.{period.kind}", label=period.label)
+
+
+def reopened_tickets(session: Session) -> set[str]:
+    """Records that were ever 需跟进 or 已升级: they were not solved at the first contact."""
+    vocab = session.book.vocab
+    words = {vocab.word("status", "follow_up"), vocab.word("status", "escalated")}
+    computed = sla_job.compute(session)
+    table = session.records()
+    found = {e.ticket for e in computed.events if e.status in words}
+    found |= {str(n).strip() for n, s in zip(table.column("ticket_no"), table.column("status"), strict=True)
+              if n and str(s).strip() in words}
+    return found
+
+
+def report_edits(session: Session, edits: Edits, period: Period | None = None) -> ReportReport:
+    table = session.records()
+    period = period or last_full_month(session.now.date())
+    computed = sla_job.compute(session)
+    current, previous = report_figures(table, session.book.vocab, computed.result, period,
+                                       reopened_tickets(session), session.book.table("care"))
+    settings = session.settings
+    clock = t(f"report.clock.{computed.settings.clock}")
+    meta = ReportMeta(settings["team_name"], clock, session.now, t(f"report.kind.{period.kind}"))
+    title = sheet_title(period)
+    edits.built_sheets.append(BuiltSheet(title, partial(build_report_sheet, current=current, previous=previous,
+                                                        meta=meta)))
+    return ReportReport(title, current, previous)
+
+
+def report(session: Session, period: Period | None = None) -> ReportReport:
+    edits = Edits()
+    result = report_edits(session, edits, period)
+    session.save(edits)
+    return result

@@ -1,0 +1,278 @@
+"""The report sheet, laid out with openpyxl: a title, the key figures beside the previous period
+and the targets, the breakdowns, four native charts, the lists, and the definitions — printable
+on A4 landscape. It holds no phone numbers, emails or free text beyond tags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.text import RichText
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RichTextProperties
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from servicebook import palette
+from servicebook.domain.report import TARGET_CSAT, TARGET_RESOLVED, Figures, share
+from servicebook.text import t
+
+LAST_TABLE_COLUMN = 7            # tables use A:G, charts sit to the right from I
+CHART_COLUMN = "I"
+CHART_ROWS = (4, 18, 32, 46)     # four charts down the right of the first printed page
+CHART_HEIGHT, CHART_WIDTH = 6.6, 15  # cm
+LIST_LIMIT = 500
+PERCENT, HOURS, COUNT, SCORE = "0.0%", "0.0", "0", "0.00"
+SIGNED = {PERCENT: "+0.0%;-0.0%;0.0%", HOURS: "+0.0;-0.0;0.0", COUNT: "+0;-0;0", SCORE: "+0.00;-0.00;0.00",
+          "0.0": "+0.0;-0.0;0.0"}
+WIDTHS = {"A": 24, "B": 13, "C": 13, "D": 13, "E": 13, "F": 13, "G": 44, "H": 2}
+
+_THIN = Side(style="thin", color="BFBFBF")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEADER_FILL = PatternFill(fill_type="solid", start_color="DDEBF7", end_color="DDEBF7")
+_SECTION_FILL = PatternFill(fill_type="solid", start_color=palette.HEADER_FILL, end_color=palette.HEADER_FILL)
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    team: str
+    clock: str                # how the SLA clock counted, in words
+    generated: datetime
+    kind_word: str            # 月报 / 周报 / 日报
+
+
+class _Writer:
+    def __init__(self, ws: Worksheet):
+        self.ws, self.row = ws, 1
+
+    def merged(self, text: str, font: Font, height: float | None = None, fill=None) -> int:
+        row = self.row
+        self.ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=LAST_TABLE_COLUMN)
+        cell = self.ws.cell(row=row, column=1, value=text)
+        cell.font, cell.alignment = font, Alignment(vertical="center", wrap_text=True)
+        if fill:
+            cell.fill = fill
+        if height:
+            self.ws.row_dimensions[row].height = height
+        self.row += 1
+        return row
+
+    def section(self, text: str) -> None:
+        self.row += 1
+        self.merged(text, Font(bold=True, size=12, color=palette.HEADER_FONT), 20, _SECTION_FILL)
+
+    def table(self, headers: list[str], rows: list[list], formats: list[str | None]) -> tuple[int, int]:
+        """Write a table; returns (header row, last row)."""
+        top = self.row
+        for col, header in enumerate(headers, start=1):
+            cell = self.ws.cell(row=top, column=col, value=header)
+            cell.font, cell.fill, cell.border = Font(bold=True), _HEADER_FILL, _BOX
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        for offset, values in enumerate(rows, start=1):
+            for col, (value, fmt) in enumerate(zip(values, formats, strict=True), start=1):
+                cell = self.ws.cell(row=top + offset, column=col, value=value)
+                cell.border = _BOX
+                if fmt:
+                    cell.number_format = fmt
+                if isinstance(value, str):
+                    cell.alignment = Alignment(vertical="top", wrap_text=True)
+        self.row = top + len(rows) + 1
+        return top, top + len(rows)
+
+    def note(self, text: str) -> None:
+        self.merged(text, Font(italic=True, color="808080"))
+
+
+def _change(current, previous):
+    return None if current is None or previous is None else current - previous
+
+
+def _met(value, target, higher_is_better=True):
+    if value is None:
+        return "—"
+    ok = value >= target if higher_is_better else value <= target
+    return t("report.met") if ok else t("report.not_met")
+
+
+def _key_rows(cur: Figures, prev: Figures) -> list[tuple[str, object, object, object, str, str, str]]:
+    """(figure, this, previous, target, verdict, format, definition)"""
+    rows = [
+        ("received", cur.received, prev.received, None, "", COUNT),
+        ("avg_accept_hours", cur.avg_accept_hours, prev.avg_accept_hours, None, "", HOURS),
+        ("first_response_overdue", cur.first_response_overdue, prev.first_response_overdue, None, "", PERCENT),
+        ("avg_handling_hours", cur.avg_handling_hours, prev.avg_handling_hours, None, "", HOURS),
+        ("resolved_rate", cur.resolved_rate, prev.resolved_rate, TARGET_RESOLVED,
+         _met(cur.resolved_rate, TARGET_RESOLVED), PERCENT),
+        ("first_contact_rate", cur.first_contact_rate, prev.first_contact_rate, None, "", PERCENT),
+        ("csat_avg", cur.csat_avg, prev.csat_avg, TARGET_CSAT, _met(cur.csat_avg, TARGET_CSAT), SCORE),
+        ("csat_100", cur.csat_100, prev.csat_100, TARGET_CSAT * 20, _met(cur.csat_100, TARGET_CSAT * 20), "0.0"),
+        ("csat_good", cur.csat_good, prev.csat_good, None, "", PERCENT),
+        ("csat_bad", cur.csat_bad, prev.csat_bad, None, "", PERCENT),
+        ("care_coverage", cur.care_coverage, prev.care_coverage, None, "", PERCENT),
+        ("care_on_time", cur.care_on_time, prev.care_on_time, None, "", PERCENT),
+    ]
+    return [(t(f"report.figure.{key}"), c, p, target, verdict, fmt, t(f"report.definition.{key}"))
+            for key, c, p, target, verdict, fmt in rows]
+
+
+def _rows_or_dash(values):
+    return ["—" if v is None else v for v in values]
+
+
+def build_report_sheet(ws: Worksheet, current: Figures, previous: Figures, meta: ReportMeta) -> None:
+    for letter, width in WIDTHS.items():
+        ws.column_dimensions[letter].width = width
+    w = _Writer(ws)
+    period, before = current.period, previous.period
+    w.merged(t("report.title", team=meta.team, kind=meta.kind_word, label=period.label),
+             Font(bold=True, size=18, color=palette.TITLE_FONT), 32)
+    last_day = period.end - timedelta(days=1)
+    w.merged(t("report.subtitle", start=period.start, end=last_day, previous=before.label,
+               generated=meta.generated.strftime("%Y-%m-%d %H:%M"), clock=meta.clock),
+             Font(color="595959"), 30)
+
+    w.section(t("report.section.key"))
+    headers = [t(f"report.column.{c}") for c in ("figure", "this", "previous", "target", "verdict", "change",
+                                                  "definition")]
+    top, _ = w.table(headers, [], [None] * len(headers))
+    key_rows = _key_rows(current, previous)
+    for offset, (name, cur, prev, target, verdict, fmt, definition) in enumerate(key_rows, 1):
+        values = [*_rows_or_dash([name, cur, prev]), target, verdict, _change(cur, prev), definition]
+        formats = [None, fmt, fmt, fmt, None, SIGNED[fmt], None]
+        for col, (value, number_format) in enumerate(zip(values, formats, strict=True), start=1):
+            cell = ws.cell(row=top + offset, column=col, value=value)
+            cell.border = _BOX
+            if number_format:
+                cell.number_format = number_format
+        colour = {t("report.met"): "006100", t("report.not_met"): "9C0006"}.get(verdict)
+        if colour:
+            ws.cell(row=top + offset, column=5).font = Font(bold=True, color=colour)
+    w.row = top + len(key_rows) + 1
+
+    w.section(t("report.section.types"))
+    types_top, types_end = w.table(
+        [t("report.column.type"), t("report.column.count"), t("report.column.share"),
+         t("report.column.previous_count"), t("report.column.change")],
+        [[k, v, share(v, current.received), previous.by_type.get(k, 0), v - previous.by_type.get(k, 0)]
+         for k, v in current.by_type.items()],
+        [None, COUNT, PERCENT, COUNT, SIGNED[COUNT]])
+
+    w.section(t("report.section.channels"))
+    w.table([t("report.column.channel"), t("report.column.count"), t("report.column.share"),
+             t("report.column.previous_count")],
+            [[k, v, share(v, current.received), previous.by_channel.get(k, 0)] for k, v in current.by_channel.items()],
+            [None, COUNT, PERCENT, COUNT])
+
+    w.section(t("report.section.tags"))
+    w.table([t("report.column.rank"), t("report.column.tag"), t("report.column.count"), t("report.column.share")],
+            [[rank, tag, n, share(n, current.received)] for rank, (tag, n) in enumerate(current.tags, start=1)],
+            [COUNT, None, COUNT, PERCENT])
+
+    w.section(t("report.section.sla"))
+    sla_top, sla_end = w.table(
+        [t("report.column.priority"), t("report.column.records"), t("sla.metric.accept"),
+         t("sla.metric.first_response"), t("sla.metric.resolve")],
+        [[p, v["records"], *_rows_or_dash([v["accept"], v["first_response"], v["resolve"]])]
+         for p, v in current.by_priority.items()],
+        [None, COUNT, PERCENT, PERCENT, PERCENT])
+
+    w.section(t("report.section.csat"))
+    csat_top, csat_end = w.table(
+        [t("report.column.score"), t("report.column.count"), t("report.column.share")],
+        [[f"{s} 分", n, share(n, current.csat_rated)] for s, n in sorted(current.csat_counts.items())],
+        [None, COUNT, PERCENT])
+
+    w.section(t("report.section.agents"))
+    w.table([t(f"report.column.{c}") for c in ("agent", "records", "response", "handling", "csat_avg", "sla_met")],
+            [_rows_or_dash([a["agent"], a["records"], a["response_hours"], a["handling_hours"], a["csat"],
+                            a["sla_met"]]) for a in current.agents],
+            [None, COUNT, HOURS, HOURS, SCORE, PERCENT])
+
+    w.section(t("report.section.breaches", count=len(current.breaches)))
+    w.table([t(f"report.column.{c}") for c in ("ticket", "type", "priority", "agent", "metric", "state",
+                                               "deadline")],
+            [[b["ticket"], b["type"], b["priority"], b["assignee"], t(f"sla.metric.{b['metric']}"),
+              t(f"sla.state.{b['state']}"), b["deadline"]] for b in current.breaches[:LIST_LIMIT]],
+            [None, None, None, None, None, None, "yyyy-mm-dd hh:mm"])
+    if len(current.breaches) > LIST_LIMIT:
+        w.note(t("report.more", count=len(current.breaches) - LIST_LIMIT))
+
+    w.section(t("report.section.follow_up", count=len(current.follow_up)))
+    w.table([t(f"report.column.{c}") for c in ("ticket", "type", "agent", "score", "tag")],
+            [[f["ticket"], f["type"], f["assignee"], f["csat"], f["tags"]] for f in current.follow_up[:LIST_LIMIT]],
+            [None, None, None, COUNT, None])
+
+    w.section(t("report.section.daily"))
+    # Days as text labels: a chart axis shows "10-01" the same in Excel and LibreOffice.
+    daily_top, daily_end = w.table([t("report.column.date"), t("report.column.count")],
+                                   [[f"{d:%m-%d}", n] for d, n in current.daily], [None, COUNT])
+
+    w.section(t("report.section.notes"))
+    for key in ("cohorts", "clock", "targets", "privacy"):
+        w.note(t(f"report.note.{key}", clock=meta.clock))
+    if current.missing.get("received_at"):
+        w.note(t("report.note.missing", count=current.missing["received_at"]))
+
+    _charts(ws, (types_top, types_end), (sla_top, sla_end), (csat_top, csat_end), (daily_top, daily_end))
+    _page_setup(ws, w.row)
+
+
+def _charts(ws: Worksheet, types: tuple[int, int], sla: tuple[int, int], csat: tuple[int, int],
+            daily: tuple[int, int]) -> None:
+    def bar(title: str, rows: tuple[int, int], first_col: int, last_col: int, percent: bool = False) -> BarChart:
+        chart = BarChart()
+        chart.type, chart.title, chart.style = "col", title, 10
+        chart.height, chart.width = CHART_HEIGHT, CHART_WIDTH
+        data = Reference(ws, min_col=first_col, max_col=last_col, min_row=rows[0], max_row=max(rows[1], rows[0] + 1))
+        cats = Reference(ws, min_col=1, min_row=rows[0] + 1, max_row=max(rows[1], rows[0] + 1))
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(cats)
+        if percent:
+            chart.y_axis.number_format = "0%"
+            chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+        if last_col == first_col:
+            chart.legend = None
+        _show_axes(chart)
+        return chart
+
+    anchors = iter(f"{CHART_COLUMN}{row}" for row in CHART_ROWS)
+    ws.add_chart(bar(t("report.chart.types"), types, 2, 2), next(anchors))
+    ws.add_chart(bar(t("report.chart.sla"), sla, 3, 5, percent=True), next(anchors))
+    ws.add_chart(bar(t("report.chart.csat"), csat, 2, 2), next(anchors))
+    line = LineChart()
+    line.title, line.style, line.height, line.width = t("report.chart.daily"), 12, CHART_HEIGHT, CHART_WIDTH
+    line.add_data(Reference(ws, min_col=2, min_row=daily[0], max_row=max(daily[1], daily[0] + 1)),
+                  titles_from_data=True)
+    line.set_categories(Reference(ws, min_col=1, min_row=daily[0] + 1, max_row=max(daily[1], daily[0] + 1)))
+    line.series[0].smooth = False
+    line.x_axis.txPr = _small_rotated_labels()
+    line.legend = None
+    _show_axes(line)
+    ws.add_chart(line, next(anchors))
+
+
+def _show_axes(chart) -> None:
+    # openpyxl 3.1 writes <c:delete val="1"/> by default, and Excel then hides the axes.
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+
+
+def _small_rotated_labels() -> RichText:
+    """Axis labels turned 90°, small: a month of days fits under the chart."""
+    return RichText(bodyPr=RichTextProperties(rot=-5400000, vert="horz"),
+                    p=[Paragraph(pPr=ParagraphProperties(defRPr=CharacterProperties(sz=700)),
+                                 endParaRPr=CharacterProperties())])
+
+
+def _page_setup(ws: Worksheet, last_row: int) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_area = f"A1:{get_column_letter(17)}{max(last_row, 72)}"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.center.text = "&P / &N"
+    ws.freeze_panes = "A3"
+    ws.sheet_view.showGridLines = False
