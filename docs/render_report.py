@@ -27,7 +27,7 @@ def main() -> None:
         result = demo(work, now=datetime(2026, 11, 23, 10, 0))
         wb = openpyxl.load_workbook(result.path)
         for name in wb.sheetnames:
-            if name != result.report.title:
+            if name != result.run.report.title:
                 del wb[name]
         single = work / "report.xlsx"
         wb.save(single)

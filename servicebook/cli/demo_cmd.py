@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from servicebook.cli.common import now_option
-from servicebook.cli.report_cmd import print_report
 from servicebook.cli.workbook_cmds import print_run
 from servicebook.demo.build import DemoSize
 from servicebook.jobs import demo as demo_job
@@ -29,8 +28,6 @@ def demo(folder: Path, records: int, seed: int, now) -> None:
     records_sheet = report.check.sheets[0]
     click.echo(t("demo.checked", title=records_sheet.title, columns=len(records_sheet.columns)))
     print_run(report.run)
-    click.echo(t("run.report"))
-    print_report(report.report)
     click.echo(t("demo.where", path=str(report.path.resolve()), folder=str(report.path.with_suffix("").resolve())))
 
 

@@ -183,6 +183,11 @@ def print_run(report: run_job.RunReport) -> None:
     from servicebook.cli.mail_cmds import print_mail
 
     print_mail(report.mail)
+    if report.report:
+        from servicebook.cli.report_cmd import print_report
+
+        click.echo(t("run.report"))
+        print_report(report.report)
     if report.backup:
         click.echo(t("run.backup", path=str(report.backup)))
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from servicebook.definition import definition
 from servicebook.demo.build import DemoSize, generate, write_demo
+from servicebook.domain.report import last_full_month
 from servicebook.jobs import check as check_job
-from servicebook.jobs import report as report_job
 from servicebook.jobs import run as run_job
 from servicebook.jobs.session import local_now, open_session
 from servicebook.progress import stage
@@ -26,7 +26,6 @@ class DemoReport:
     records: int
     check: check_job.CheckReport
     run: run_job.RunReport
-    report: report_job.ReportReport
 
 
 def demo(folder: Path, now: datetime | None = None, size: DemoSize | None = None, seed: int = 2024) -> DemoReport:
@@ -41,6 +40,5 @@ def demo(folder: Path, now: datetime | None = None, size: DemoSize | None = None
         write_demo(path, data, definition())
     session = open_session(path, now=now)
     checked = check_job.check(session)
-    ran = run_job.run(session)
-    reported = report_job.report(open_session(path, now=now))
-    return DemoReport(path, len(data.records), checked, ran, reported)
+    ran = run_job.run(session, report_period=last_full_month(now.date()))
+    return DemoReport(path, len(data.records), checked, ran)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from servicebook.domain.report import Period
 from servicebook.edits import Edits
 from servicebook.jobs.mail import MailReport, mail_edits
 from servicebook.jobs.number import NumberReport, numbering_edits
+from servicebook.jobs.report import ReportReport, report_edits
 from servicebook.jobs.session import Session
 from servicebook.jobs.sla import SlaReport, sla_edits
 from servicebook.jobs.validate import ValidateReport, validation_edits
@@ -20,6 +22,7 @@ class RunReport:
     sla: SlaReport
     mail: MailReport
     backup: Path | None
+    report: ReportReport | None = None
 
     @property
     def failed(self) -> bool:
@@ -31,15 +34,17 @@ class RunReport:
             "validate": self.validate.as_json(),
             "sla": self.sla.as_json(),
             "mail": self.mail.as_json(),
+            "report": self.report.as_json() if self.report else None,
             "backup": str(self.backup) if self.backup else None,
         }
 
 
-def run(session: Session) -> RunReport:
+def run(session: Session, report_period: Period | None = None) -> RunReport:
     edits = Edits()
     numbered = numbering_edits(session, edits)
     validated = validation_edits(session, edits)
     timed = sla_edits(session, edits)
     mailed = mail_edits(session, edits)
+    reported = report_edits(session, edits, report_period) if report_period else None
     backup = session.save(edits)
-    return RunReport(numbered, validated, timed, mailed, backup)
+    return RunReport(numbered, validated, timed, mailed, backup, reported)
