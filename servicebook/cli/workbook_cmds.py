@@ -175,6 +175,11 @@ def run(path: Path, as_json: bool, now, accept_loss: bool) -> None:
 def print_run(report: run_job.RunReport) -> None:
     click.echo(t("run.numbered"))
     print_number(report.number)
+    if report.assign:
+        from servicebook.cli.people_cmds import print_assign
+
+        click.echo(t("run.assigned"))
+        print_assign(report.assign)
     click.echo(t("run.validated"))
     print_validate(report.validate)
     click.echo(t("run.sla"))

@@ -60,6 +60,7 @@ CASES = {
              ("使用情况回访", "季度使用情况回访", "", "记录客户新需求")],
     "其他": [("其他", "咨询门店营业时间", "", "告知营业时间")],
 }
+INTAKE_HOURS = 6
 COMMENTS = {5: ["处理很及时，客服态度好", "非常满意", "解决得很快"], 4: ["总体满意", "还可以，就是等得有点久"],
             3: ["一般", "问题解决了但过程比较慢"], 2: ["等了太久", "解释不清楚"], 1: ["非常不满意", "问题反复出现"]}
 
@@ -159,6 +160,12 @@ def make_record(rng: random.Random, customer: Customer, received: datetime, now:
         else:
             record["status"] = "需跟进"
             del record["closed_at"]
+    if now - received < timedelta(hours=INTAKE_HOURS) and rng.random() < 0.8:
+        # Today's intake, typed in but not yet taken: no 受理人 until someone (or `assign`) picks it up.
+        for key in ("accepted_at", "first_response_at", "due_at", "resolved_at", "solution", "closed_at", "csat",
+                    "csat_comment", "assignee", "department"):
+            record.pop(key, None)
+        record["status"] = "待受理"
     if type_ == "投诉" and rng.random() < 0.04:
         record["escalation_flag"] = rng.choice(["品牌风险", "客户要求升级"])
     return record, _progress(rng, record, now)
@@ -172,7 +179,7 @@ def _progress(rng: random.Random, record: dict, now: datetime) -> list[dict]:
         # How an agent records a reopening: the step, and the status it led to.
         entries.append({"ticket_no": None, "at": reopened, "note": "客户对处理结果不满意，重新跟进",
                         "node_status": "进行中", "status_change": "需跟进",
-                        "author": record["assignee"].split()[-1]})
+                        "author": record.get("assignee", " ").split()[-1]})
     if accepted is None or rng.random() < 0.55:
         return entries
     at = accepted + timedelta(minutes=rng.randrange(10, 90))
@@ -182,7 +189,7 @@ def _progress(rng: random.Random, record: dict, now: datetime) -> list[dict]:
             break
         delayed = rng.random() < 0.12
         entry = {"ticket_no": None, "at": at, "note": step, "node_status": "延迟" if delayed else "已完成",
-                 "author": record["assignee"].split()[-1]}
+                 "author": record.get("assignee", " ").split()[-1]}
         if delayed:
             entry["delay_reason"] = rng.choice(["等待配件到货", "等待客户提供日志", "供应商排期"])
             entry["new_due"] = at + timedelta(days=rng.randrange(1, 4))
@@ -194,7 +201,7 @@ def _progress(rng: random.Random, record: dict, now: datetime) -> list[dict]:
 def make_records(rng: random.Random, customers: list[Customer], count: int, start: datetime,
                  now: datetime) -> Demo:
     demo = Demo(customers)
-    days = max(1, (now - start).days)
+    days = max(1, (now - start).days + 1)   # today included: this morning's intake
     weights = [3 if c.tier == "VIP" else 1 for c in customers]
     received_times = sorted(_received(rng, start, days) for _ in range(count))
     for received in received_times:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from servicebook.definition import ColumnDef
+from servicebook.domain.assignment import noted_agent
 from servicebook.domain.problems import ERROR, WARNING, Problem
 from servicebook.domain.settings import Vocabulary
 from servicebook.domain.suggest import suggest
@@ -72,32 +74,67 @@ class _RowChecker:
         self.sink.append(Problem(self.table.title, self.row, self.table.cell_name(key), severity, code, message, key))
 
 
-def validate_records(table: SheetTable, vocab: Vocabulary, now: datetime) -> ValidationResult:
+RowRule = Callable[["_RowChecker", dict[str, datetime | None]], None]
+
+
+def validate_sheet(table: SheetTable, vocab: Vocabulary, now: datetime, rules: list[RowRule]) -> ValidationResult:
+    """Every cell by its column's type, every required cell, then the sheet's own rules, row by row."""
     result = ValidationResult()
     columns = [c for c in table.definition.columns if table.has(c.key) and not c.computed]
-    duplicates = _duplicate_numbers(table)
+    required = [c for c in table.definition.columns if c.required and table.has(c.key)]
     for index in range(len(table)):
         found: list[Problem] = []
         check = _RowChecker(table, index, found)
-        times = {}
-        for col in columns:
-            value = table.get(col.key, index)
-            times[col.key] = _check_cell(check, col, value, vocab, now)
-        for col in table.definition.columns:
-            if col.required and not table.has(col.key):
-                continue
-            if col.required and is_blank(table.get(col.key, index)):
+        times = {col.key: _check_cell(check, col, table.get(col.key, index), vocab, now) for col in columns}
+        for col in required:
+            if is_blank(table.get(col.key, index)):
                 check.add(col.key, ERROR, "required", t("validate.required"))
-        _check_order(check, times)
-        _check_status(check, table, index, vocab)
-        _check_personal_data(check, table, index)
-        if index in duplicates:
-            others = "、".join(str(r) for r in duplicates[index])
-            check.add("ticket_no", ERROR, "duplicate", t("validate.duplicate", rows=others))
+        for rule in rules:
+            rule(check, times)
         found.sort(key=lambda p: (table.column_index(p.key or "") or 0))
         result.row_problems.append(found)
         result.problems.extend(found)
     return result
+
+
+def validate_records(table: SheetTable, vocab: Vocabulary, now: datetime) -> ValidationResult:
+    duplicates = _duplicate_numbers(table)
+
+    def duplicate(check: _RowChecker, _times) -> None:
+        if check.index in duplicates:
+            others = "、".join(str(r) for r in duplicates[check.index])
+            check.add("ticket_no", ERROR, "duplicate", t("validate.duplicate", rows=others))
+
+    rules: list[RowRule] = [
+        lambda check, times: _check_order(check, times),
+        lambda check, _: _check_status(check, table, check.index, vocab),
+        lambda check, _: _check_personal_data(check, table, check.index),
+        lambda check, _: _check_reassignment(check, table, check.index),
+        duplicate,
+    ]
+    return validate_sheet(table, vocab, now, rules)
+
+
+def validate_progress(table: SheetTable, vocab: Vocabulary, now: datetime, tickets: set[str]) -> ValidationResult:
+    delayed = vocab.word("node_status", "delayed")
+
+    def known_record(check: _RowChecker, _times) -> None:
+        ticket = as_text(table.get("ticket_no", check.index))
+        if ticket and ticket not in tickets:
+            check.add("ticket_no", ERROR, "unknown_ticket", t("validate.unknown_ticket", ticket=ticket))
+
+    def delay_explained(check: _RowChecker, times) -> None:
+        if as_text(table.get("node_status", check.index)) != delayed:
+            return
+        for key, code in (("delay_reason", "delay_needs_reason"), ("new_due", "delay_needs_date")):
+            if table.has(key) and is_blank(table.get(key, check.index)):
+                check.add(key, ERROR, code, t(f"validate.{code}"))
+        at, new_due = times.get("at"), times.get("new_due")
+        if at and new_due and new_due < at:
+            check.add("new_due", ERROR, "order", t("validate.order", later=table.header("new_due"),
+                                                      earlier=table.header("at")))
+
+    return validate_sheet(table, vocab, now, [known_record, delay_explained])
 
 
 def _check_cell(check: _RowChecker, col: ColumnDef, value: object, vocab: Vocabulary,
@@ -190,6 +227,18 @@ def _check_status(check: _RowChecker, table: SheetTable, index: int, vocab: Voca
             check.add("csat", WARNING, "csat_open", t("validate.csat_open", status=status))
     if status != pending and table.has("assignee") and is_blank(table.get("assignee", index)):
         check.add("assignee", WARNING, "no_assignee", t("validate.no_assignee", status=status))
+
+
+def _check_reassignment(check: _RowChecker, table: SheetTable, index: int) -> None:
+    """A 受理人 changed by hand after the tool assigned it needs its 调整原因 (source 002, step 2)."""
+    note = as_text(table.get("assigned_by_tool", index))
+    assignee = as_text(table.get("assignee", index))
+    if not note or not assignee or not table.has("reassign_reason"):
+        return
+    assigned = noted_agent(note)
+    if assigned and assigned != assignee and is_blank(table.get("reassign_reason", index)):
+        check.add("reassign_reason", WARNING, "reassign_reason",
+                  t("validate.reassign_reason", before=assigned, after=assignee))
 
 
 def _check_personal_data(check: _RowChecker, table: SheetTable, index: int) -> None:

@@ -8,7 +8,8 @@ from servicebook.domain.book import Book
 from servicebook.domain.masking import phones_to_mask
 from servicebook.domain.problems import Problem
 from servicebook.domain.table import SheetTable, column_letter
-from servicebook.domain.validation import ValidationResult, validate_records
+from servicebook.domain.validation import ValidationResult, validate_progress, validate_records
+from servicebook.domain.values import as_text, is_blank
 from servicebook.edits import Edits, Highlight, data_ref, write_column
 from servicebook.jobs.session import Session
 from servicebook.text import t
@@ -20,10 +21,11 @@ class ValidateReport:
     result: ValidationResult
     masked: int
     sheet_problems: list[Problem] = field(default_factory=list)
+    progress: ValidationResult | None = None
 
     @property
     def problems(self) -> list[Problem]:
-        return self.sheet_problems + self.result.problems
+        return self.sheet_problems + self.result.problems + (self.progress.problems if self.progress else [])
 
     @property
     def failed(self) -> bool:
@@ -79,15 +81,25 @@ def mask_phones(book: Book, edits: Edits) -> int:
     return count
 
 
-def validation_edits(session: Session, edits: Edits) -> ValidateReport:
-    table = session.records()
-    result = validate_records(table, session.book.vocab, session.now)
+def write_results(edits: Edits, table: SheetTable, result: ValidationResult) -> None:
+    """校验结果 per row, and the rules that colour the cells it names."""
     col = write_column(edits, table, "validation", [result.row_text(i) for i in range(len(table))])
-    rules = highlights(table, result, col) if len(table) else []
-    edits.sheet(table.title, table.headers.row).highlights["validate"] = rules
-    masked = mask_phones(session.book, edits)
-    mapping = [p for p in session.book.problems if p.sheet == table.title]
-    return ValidateReport(len(table), result, masked, mapping)
+    edits.sheet(table.title, table.headers.row).highlights["validate"] = (
+        highlights(table, result, col) if len(table) else [])
+
+
+def validation_edits(session: Session, edits: Edits) -> ValidateReport:
+    table, book = session.records(), session.book
+    result = validate_records(table, book.vocab, session.now)
+    write_results(edits, table, result)
+    progress, progress_result = book.table("progress"), None
+    if progress is not None and progress.headers.found and len(progress):
+        tickets = {as_text(v) for v in table.column("ticket_no") if not is_blank(v)}
+        progress_result = validate_progress(progress, book.vocab, session.now, tickets)
+        write_results(edits, progress, progress_result)
+    masked = mask_phones(book, edits)
+    mapping = [p for p in book.problems if p.sheet == table.title]
+    return ValidateReport(len(table), result, masked, mapping, progress_result)
 
 
 def validate(session: Session) -> ValidateReport:

@@ -1,0 +1,44 @@
+"""`servicebook history`: one customer's past, for the agent about to answer them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from servicebook.domain.history import Customer, History, find, history
+from servicebook.edits import BuiltSheet, Edits
+from servicebook.jobs.session import Session
+from servicebook.text import t
+from servicebook.xlsx.history_sheet import build_history_sheet
+
+
+@dataclass
+class Lookup:
+    query: str
+    found: History | None
+    candidates: list[Customer]
+
+    def as_json(self) -> dict:
+        if self.found is None:
+            return {"query": self.query, "found": None,
+                    "candidates": [{"customer_id": c.customer_id, "name": c.name, "records": len(c.rows)}
+                                   for c in self.candidates]}
+        h = self.found
+        profile = {k: v for k, v in h.customer.profile.items() if k not in ("phone", "email")}
+        return {"query": self.query, "found": {"customer_id": h.customer.customer_id, "name": h.customer.name,
+                                                "profile": profile, "records": h.records, "open": h.open,
+                                                "last_csat": h.last_csat}}
+
+
+def lookup(session: Session, query: str) -> Lookup:
+    records = session.records()
+    matches = find(query, records, session.book.table("customers"))
+    if len(matches) != 1:
+        return Lookup(query, None, matches)
+    return Lookup(query, history(matches[0], records, session.book.vocab.word("status", "closed")), matches)
+
+
+def history_sheet_edits(found: History, edits: Edits) -> str:
+    title = t("history.sheet_title")
+    edits.built_sheets.append(BuiltSheet(title, partial(build_history_sheet, history=found)))
+    return title
