@@ -84,6 +84,11 @@ class Edits:
     sheets: dict[str, SheetEdits] = field(default_factory=dict)
     new_sheets: list[NewSheet] = field(default_factory=list)
     built_sheets: list[BuiltSheet] = field(default_factory=list)
+    counters: dict[str, int] = field(default_factory=dict)   # number prefix -> highest serial given
+
+    def raise_counters(self, counters: dict[str, int]) -> None:
+        for key, serial in counters.items():
+            self.counters[key] = max(self.counters.get(key, 0), serial)
 
     def sheet(self, title: str, header_row: int = 1) -> SheetEdits:
         if title not in self.sheets:
@@ -91,7 +96,7 @@ class Edits:
         return self.sheets[title]
 
     def is_empty(self) -> bool:
-        return not self.new_sheets and not self.built_sheets and all(
+        return not self.new_sheets and not self.built_sheets and not self.counters and all(
             not s.cells and not s.new_columns and not s.highlights for s in self.sheets.values()
         )
 

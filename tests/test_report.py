@@ -168,7 +168,7 @@ def test_an_empty_month_and_a_month_with_no_closed_case(tmp_path, cli):
 def test_figures_agree_with_an_independent_computation_on_the_demo(tmp_path, cli):
     assert cli("demo", "--dir", tmp_path, "--now", "2026-11-23 10:00", "--records", "1500").code == 0
     path = tmp_path / "客服工作簿-演示.xlsx"
-    records = pd.read_excel(path, sheet_name="服务记录")
+    records = pd.read_excel(path, sheet_name="服务记录", engine="openpyxl")
     received = pd.to_datetime(records["提交时间"], errors="coerce")
     october = records[(received >= "2026-10-01") & (received < "2026-11-01")]
     closed_at = pd.to_datetime(records["关闭时间"], errors="coerce")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from servicebook.cli.common import now_option
-from servicebook.cli.workbook_cmds import print_run
+from servicebook.cli.run_cmds import print_run
 from servicebook.demo.build import DemoSize
 from servicebook.jobs import demo as demo_job
 from servicebook.text import t

@@ -21,7 +21,6 @@ from servicebook.cli.common import (
 from servicebook.jobs import check as check_job
 from servicebook.jobs import init as init_job
 from servicebook.jobs import number as number_job
-from servicebook.jobs import run as run_job
 from servicebook.jobs import sla as sla_job
 from servicebook.jobs import validate as validate_job
 from servicebook.jobs.session import open_session
@@ -157,44 +156,4 @@ def print_sla(report: sla_job.SlaReport) -> None:
                              hint=t("sla.see_column")))
 
 
-@click.command(help=t("cli.run_help"))
-@workbook_argument
-@json_option
-@now_option
-@accept_loss_option
-def run(path: Path, as_json: bool, now, accept_loss: bool) -> None:
-    session = open_session(path, now=now, accept_loss=accept_loss)
-    report = run_job.run(session)
-    if as_json:
-        print_json(report.as_json())
-    else:
-        print_run(report)
-    sys.exit(EXIT_PROBLEMS if report.failed else EXIT_OK)
-
-
-def print_run(report: run_job.RunReport) -> None:
-    click.echo(t("run.numbered"))
-    print_number(report.number)
-    if report.assign:
-        from servicebook.cli.people_cmds import print_assign
-
-        click.echo(t("run.assigned"))
-        print_assign(report.assign)
-    click.echo(t("run.validated"))
-    print_validate(report.validate)
-    click.echo(t("run.sla"))
-    print_sla(report.sla)
-    click.echo(t("run.mail"))
-    from servicebook.cli.mail_cmds import print_mail
-
-    print_mail(report.mail)
-    if report.report:
-        from servicebook.cli.report_cmd import print_report
-
-        click.echo(t("run.report"))
-        print_report(report.report)
-    if report.backup:
-        click.echo(t("run.backup", path=str(report.backup)))
-
-
-COMMANDS = [init, check, validate, number, sla, run]
+COMMANDS = [init, check, validate, number, sla]

@@ -275,12 +275,58 @@ class Planner:
                      f"{metric}:{STATES[state]}:{outcome.deadline:%Y%m%d%H%M}", reminder)
 
 
+CARE_INDEX = "_care_index"   # which 客户关怀 row a care message came from (not for templates)
+
+
+def _care_wording(reason_code: str, plan_key: str, profile: dict, team: str) -> tuple[str, str]:
+    festival = re.sub(r"\d{4}$", "", plan_key)
+    fields = {"festival": festival, "team": team, "industry": as_text(profile.get("industry")) or t("care.product")}
+    return t(f"care.title.{reason_code}", **fields), t(f"care.message.{reason_code}", **fields)
+
+
+def plan_care_messages(care: SheetTable | None, lookup: _Lookup, rules: MailRules, vocab: Vocabulary,
+                       now: datetime) -> list[Planned]:
+    """A 关怀 email for each care row to be done by email that falls due today."""
+    if care is None or "care" not in rules.enabled:
+        return []
+    codes = {word: code for code, word in vocab.definition.lists["care_reason"].values.items()}
+    by_email, todo = vocab.word("care_method", "email"), vocab.word("care_status", "todo")
+    today, planned = now.date(), []
+    for i in range(len(care)):
+        row = care.row(i)
+        start, due = parse_time(row.get("care_date")).value, parse_time(row.get("due")).value
+        if as_text(row.get("method")) != by_email or as_text(row.get("status")) != todo or not start:
+            continue
+        if not start.date() <= today <= (due or start).date():
+            continue
+        customer = as_text(row.get("customer_id"))
+        profile = lookup.profiles.get(customer, {})
+        email = _email(profile.get("email"))
+        code = codes.get(as_text(row.get("reason")))
+        if not email or not code:
+            continue
+        plan_key = as_text(row.get("plan_key")) or as_text(row.get("reason"))
+        title, message = _care_wording(code, plan_key, profile, rules.team)
+        context = dict.fromkeys(FIELDS)
+        context.update(team=rules.team, hotline=rules.hotline, customer=as_text(row.get("customer_name")),
+                       salutation=salutation(as_text(profile.get("contact")), as_text(profile.get("salutation")),
+                                             as_text(row.get("customer_name"))),
+                       care_title=title, care_message=message, **{CARE_INDEX: i})
+        ticket = as_text(row.get("care_no")) or f"{customer}/{plan_key}"
+        planned.append(Planned("care", ticket, care.row_numbers[i], email, context["salutation"],
+                               f"{customer}:{plan_key}", context))
+    return planned
+
+
 def plan_messages(table: SheetTable, customers: SheetTable | None, roster: SheetTable | None,
                   progress: SheetTable | None, sla: SlaResult | None, rules: MailRules, vocab: Vocabulary,
-                  now: datetime, sent_before: Callable[[str, str], bool]) -> tuple[list[Planned], list[Problem]]:
-    planner = Planner(table, _Lookup(customers, roster, progress), sla, rules, vocab, now, sent_before)
+                  now: datetime, sent_before: Callable[[str, str], bool],
+                  care: SheetTable | None = None) -> tuple[list[Planned], list[Problem]]:
+    lookup = _Lookup(customers, roster, progress)
+    planner = Planner(table, lookup, sla, rules, vocab, now, sent_before)
     for i in range(len(table)):
         planner.plan_record(i)
+    planner.planned.extend(plan_care_messages(care, lookup, rules, vocab, now))
     problems = planner.problems
     if planner.no_email:
         problems.append(Problem(table.title, None, table.cell_name("email"), WARNING, "no_email",

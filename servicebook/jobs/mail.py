@@ -9,14 +9,14 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from servicebook.domain.mail_rules import Planned, plan_messages, read_mail_rules, template_label
+from servicebook.domain.mail_rules import CARE_INDEX, Planned, plan_messages, read_mail_rules, template_label
 from servicebook.domain.problems import Problem
 from servicebook.domain.values import as_text
 from servicebook.edits import Edits, NewSheet
 from servicebook.errors import CannotRun
 from servicebook.jobs import sla as sla_job
 from servicebook.jobs.session import Session
-from servicebook.mail.ledger import FAILED, FINAL, MAX_ATTEMPTS, SENDING, Entry, Ledger
+from servicebook.mail.ledger import DRAFT, FAILED, FINAL, MAX_ATTEMPTS, SENDING, SENT, Entry, Ledger
 from servicebook.mail.message import BadAddress, build_message, message_id
 from servicebook.mail.render import Renderer, TemplateProblem, override_folder
 from servicebook.mail.secrets import find_secret
@@ -164,7 +164,7 @@ def plan(session: Session, ledger: Ledger) -> tuple[list[Planned], History, list
     book = session.book
     planned, problems = plan_messages(table, book.table("customers"), book.table("roster"), book.table("progress"),
                                       computed.result, read_mail_rules(session.settings), book.vocab, session.now,
-                                      history.sent_before)
+                                      history.sent_before, book.table("care"))
     return planned, history, problems
 
 
@@ -194,11 +194,33 @@ def mail_edits(session: Session, edits: Edits, preview: bool = False, transport:
         transport = transport or open_transport(session)
         try:
             for item in track(waiting, t("progress.mailing")):
-                report.results.append(_deliver(session, renderer, ledger, transport, item))
+                result = _deliver(session, renderer, ledger, transport, item)
+                report.results.append(result)
+                if item.template == "care":
+                    care_done(session, edits, item, result)
         finally:
             transport.close()
     log_edits(session, ledger, edits)
     return report
+
+
+def care_done(session: Session, edits: Edits, item: Planned, result: Result) -> None:
+    """A care email that went out is the care itself: the row says so (a draft is under way)."""
+    if result.state not in (SENT, DRAFT):
+        return
+    care, vocab = session.book.table("care"), session.book.vocab
+    index = item.context[CARE_INDEX]
+    sheet = edits.sheet(care.title, care.headers.row)
+    row = care.row_numbers[index]
+    done = result.state == SENT
+    status = vocab.word("care_status", "solved" if done else "doing")
+    summary = t("care.mail_sent" if done else "care.mail_draft", subject=result.subject)
+    for key, value in (("status", status), ("summary", summary), ("done", session.now.date() if done else None)):
+        col = care.column_index(key)
+        if col and value is not None:
+            sheet.set(row, col, value)
+            if key == "done":
+                sheet.formats[col] = "yyyy-mm-dd"
 
 
 def _deliver(session: Session, renderer: Renderer, ledger: Ledger, transport: Transport, item: Planned) -> Result:

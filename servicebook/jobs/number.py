@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from servicebook.domain.book import Book
 from servicebook.domain.numbering import NumberingResult, assign_numbers
 from servicebook.domain.problems import Problem
 from servicebook.domain.values import as_text
-from servicebook.edits import Edits, NewSheet
+from servicebook.edits import Edits
 from servicebook.jobs.session import Session
 
 
@@ -33,34 +32,6 @@ class NumberReport:
         }
 
 
-def counter_edits(book: Book, counters: dict[str, int], edits: Edits) -> None:
-    """Write the raised counters into the hidden 编号记录 sheet, creating it when missing."""
-    remembered = book.counters
-    changed = {k: v for k, v in counters.items() if remembered.get(k, 0) < v}
-    if not changed:
-        return
-    table = book.table("counters")
-    if table is None or not table.headers.found:
-        title = book.definition.sheet("counters").name if table is None else table.title
-        if table is None:
-            edits.new_sheets.append(NewSheet(title, "counters"))
-        else:
-            edits.sheet(title).cells.update({(1, 1): "编号前缀", (1, 2): "已用最大流水号"})
-        rows, next_row, prefix_col, serial_col = {}, 2, 1, 2
-    else:
-        title = table.title
-        rows = {as_text(p): table.row_numbers[i] for i, p in enumerate(table.column("prefix"))}
-        next_row = table.last_row + 1
-        prefix_col, serial_col = table.column_index("prefix"), table.column_index("serial")
-    sheet = edits.sheet(title)
-    for prefix, serial in sorted(changed.items()):
-        row = rows.get(prefix)
-        if row is None:
-            row, next_row = next_row, next_row + 1
-            sheet.set(row, prefix_col, prefix)
-        sheet.set(row, serial_col, serial)
-
-
 def numbering_edits(session: Session, edits: Edits) -> NumberReport:
     table = session.records()
     letters = {as_text(r["type"]): as_text(r["letter"]) for r in session.settings.table("type_letters")
@@ -79,7 +50,7 @@ def numbering_edits(session: Session, edits: Edits) -> NumberReport:
             sheet.set(table.row_numbers[index], col, number)
             numbers[index] = number  # the steps after this one see the new numbers
             report.numbered.append((table.row_numbers[index], number))
-        counter_edits(session.book, result.counters, edits)
+        edits.raise_counters(result.counters)
     if result.assigned:
         # Remember the serials before the workbook is written: a failed save then burns numbers,
         # it never gives one twice.

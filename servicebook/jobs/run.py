@@ -1,19 +1,39 @@
-"""`servicebook run`: everything a scheduled job does, in one read and one write."""
+"""`servicebook run`: everything a scheduled job does, in one read and one write.
+
+Number, assign, validate, SLA, care plan, mail (escalations, reminders, customer and care
+emails) and — on the first run of a month — last month's report. One run at a time per workbook
+(a lock beside it); while Excel has the workbook open the run waits a bounded time, then gives up
+with exit code 2 rather than clobber it. Every run is logged beside the workbook.
+"""
 
 from __future__ import annotations
 
+import logging
+import logging.handlers
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from servicebook.domain.report import Period
+from filelock import FileLock, Timeout
+
+from servicebook.domain.report import Period, last_full_month
 from servicebook.edits import Edits
+from servicebook.errors import CannotRun, WorkbookBusy
 from servicebook.jobs.assign import AssignReport, assignment_edits
+from servicebook.jobs.care import CareReport, care_edits
 from servicebook.jobs.mail import MailReport, mail_edits
 from servicebook.jobs.number import NumberReport, numbering_edits
-from servicebook.jobs.report import ReportReport, report_edits
-from servicebook.jobs.session import Session
+from servicebook.jobs.report import ReportReport, report_edits, sheet_title
+from servicebook.jobs.session import Session, open_session
 from servicebook.jobs.sla import SlaReport, sla_edits
 from servicebook.jobs.validate import ValidateReport, validation_edits
+from servicebook.sidecar import Sidecar
+from servicebook.text import t
+from servicebook.xlsx.lock import ensure_not_open
+
+LOG_BYTES, LOG_COPIES = 1_000_000, 5
 
 
 @dataclass
@@ -22,6 +42,7 @@ class RunReport:
     number: NumberReport
     validate: ValidateReport
     sla: SlaReport
+    care: CareReport
     mail: MailReport
     backup: Path | None
     report: ReportReport | None = None
@@ -36,10 +57,17 @@ class RunReport:
             "number": self.number.as_json(),
             "validate": self.validate.as_json(),
             "sla": self.sla.as_json(),
+            "care": self.care.as_json(),
             "mail": self.mail.as_json(),
             "report": self.report.as_json() if self.report else None,
             "backup": str(self.backup) if self.backup else None,
         }
+
+
+def due_report(session: Session) -> Period | None:
+    """Last month's report, when it is not in the workbook yet: the first run of a month builds it."""
+    period = last_full_month(session.now.date())
+    return None if sheet_title(period) in session.book.titles else period
 
 
 def run(session: Session, report_period: Period | None = None) -> RunReport:
@@ -50,7 +78,71 @@ def run(session: Session, report_period: Period | None = None) -> RunReport:
     assigned = assignment_edits(session, edits) if roster is not None and len(roster) else None
     validated = validation_edits(session, edits)
     timed = sla_edits(session, edits)
+    cared = care_edits(session, edits)
     mailed = mail_edits(session, edits)
     reported = report_edits(session, edits, report_period) if report_period else None
     backup = session.save(edits)
-    return RunReport(assigned, numbered, validated, timed, mailed, backup, reported)
+    return RunReport(assigned, numbered, validated, timed, cared, mailed, backup, reported)
+
+
+# ---------------------------------------------------------------- the scheduled run
+
+
+def run_logger(workbook: Path) -> logging.Logger:
+    folder = Sidecar(workbook).folder / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    logger = logging.getLogger(f"servicebook.run.{workbook.resolve()}")
+    if not logger.handlers:
+        handler = logging.handlers.RotatingFileHandler(folder / "servicebook.log", maxBytes=LOG_BYTES,
+                                                       backupCount=LOG_COPIES, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    return logger
+
+
+def wait_until_closed(path: Path, wait_seconds: float, sleep: Callable[[float], None] = time.sleep) -> None:
+    """Wait while Excel holds the workbook, up to `wait_seconds`; then refuse."""
+    deadline = time.monotonic() + wait_seconds
+    pause = min(30.0, max(0.5, wait_seconds / 20))
+    while True:
+        try:
+            ensure_not_open(path)
+            return
+        except WorkbookBusy as busy:
+            if time.monotonic() + pause > deadline:
+                raise WorkbookBusy(t("run.still_open", minutes=f"{wait_seconds / 60:g}", reason=busy.message)) from None
+            sleep(pause)
+
+
+def scheduled_run(path: Path, now: datetime | None, wait_seconds: float, accept_loss: bool = False,
+                  log: Callable[[RunReport], list[str]] | None = None) -> RunReport:
+    """The nightly job: lock, wait for Excel, run everything, log it."""
+    path = Path(path)
+    logger = run_logger(path)
+    sidecar = Sidecar(path)
+    sidecar.folder.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(sidecar.folder / "run.lock"), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        logger.warning(t("run.locked"))
+        raise CannotRun(t("run.locked")) from None
+    try:
+        logger.info(t("run.started", path=str(path)))
+        wait_until_closed(path, wait_seconds)
+        session = open_session(path, now=now, accept_loss=accept_loss)
+        report = run(session, due_report(session))
+        for line in (log(report) if log else []):
+            logger.info(line)
+        logger.info(t("run.finished", code=1 if report.failed else 0))
+        return report
+    except CannotRun as error:
+        logger.error(" ".join([error.message, *error.details]))
+        raise
+    except Exception:
+        logger.exception(t("run.crashed"))
+        raise
+    finally:
+        lock.release()

@@ -15,6 +15,7 @@ from servicebook.domain.book import Book
 from servicebook.domain.table import SheetTable
 from servicebook.edits import Edits
 from servicebook.errors import CannotRun
+from servicebook.jobs.counters import counter_edits
 from servicebook.progress import stage
 from servicebook.sidecar import Sidecar
 from servicebook.text import t
@@ -71,6 +72,8 @@ class Session:
         if _fingerprint(self.path) != self.fingerprint:
             raise CannotRun(t("save.changed_meanwhile", name=self.path.name))
         self._refuse_losses()
+        if edits.counters:
+            counter_edits(self.book, edits.counters, edits)
         with stage(t("progress.loading")), warnings.catch_warnings():
             # What openpyxl drops was named (and accepted) before; its own English warnings add nothing.
             warnings.simplefilter("ignore", UserWarning)
