@@ -77,3 +77,22 @@ def save(name: str, rows: list[dict], text: str) -> Path:
     target = out / f"{name}-{stamp}.json"
     target.write_text(json.dumps(rows, indent=2), encoding="utf-8")
     return target
+
+
+def main(name: str, title: str, baselines: list[str], measured: list[str], doc: str) -> None:
+    """Measure `baselines` and `measured` at each size given on the command line; print and save."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    rows = []
+    for size in (int(s) for s in parser.parse_args().sizes.split(",")):
+        source = workbook(size)
+        row = {"rows": size}
+        for case in baselines + measured:
+            row[case] = measure(case, source)
+            print(f"{size:>7} {case:<20} {row[case]['seconds']:8.2f} s {row[case]['peak_mb']:8.0f} MB", flush=True)
+        rows.append(row)
+    text = report(title, rows, baselines, measured)
+    print("\n" + text)
+    print(f"\nsaved {save(name, rows, text)}")

@@ -7,29 +7,11 @@ every figure for the month and the one before, and the sheet laid out with its c
 
 from __future__ import annotations
 
-import argparse
-
-from harness import measure, report, save, workbook
+from harness import main
 
 BASELINES = ["calamine_read"]
 MEASURED = ["report_after_read"]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="1000,10000,100000")
-    rows = []
-    for size in (int(s) for s in parser.parse_args().sizes.split(",")):
-        source = workbook(size)
-        row = {"rows": size}
-        for case in BASELINES + MEASURED:
-            row[case] = measure(case, source)
-            print(f"{size:>7} {case:<20} {row[case]['seconds']:8.2f} s {row[case]['peak_mb']:8.0f} MB", flush=True)
-        rows.append(row)
-    text = report("monthly report", rows, BASELINES, MEASURED)
-    print("\n" + text)
-    print(f"\nsaved {save('report', rows, text)}")
-
-
 if __name__ == "__main__":
-    main()
+    main('report', 'monthly report', BASELINES, MEASURED, __doc__)

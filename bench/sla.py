@@ -8,29 +8,11 @@ and the cell edits), not the reading.
 
 from __future__ import annotations
 
-import argparse
-
-from harness import measure, report, save, workbook
+from harness import main
 
 BASELINES = ["calamine_read"]
 MEASURED = ["sla_working_hours"]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="1000,10000,100000")
-    rows = []
-    for size in (int(s) for s in parser.parse_args().sizes.split(",")):
-        source = workbook(size)
-        row = {"rows": size}
-        for case in BASELINES + MEASURED:
-            row[case] = measure(case, source)
-            print(f"{size:>7} {case:<20} {row[case]['seconds']:8.2f} s {row[case]['peak_mb']:8.0f} MB", flush=True)
-        rows.append(row)
-    text = report("SLA on the working-hours clock", rows, BASELINES, MEASURED)
-    print("\n" + text)
-    print(f"\nsaved {save('sla', rows, text)}")
-
-
 if __name__ == "__main__":
-    main()
+    main('sla', 'SLA on the working-hours clock', BASELINES, MEASURED, __doc__)

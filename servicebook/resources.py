@@ -10,8 +10,9 @@ from importlib import resources
 from pathlib import Path
 
 
-def data_dir(name: str) -> Path:
-    packaged = Path(str(resources.files("servicebook"))) / name
+def data_dir(name: str, packaged_as: str | None = None) -> Path:
+    """`packaged_as`: the folder's name inside the package, where `name` is taken by code."""
+    packaged = Path(str(resources.files("servicebook"))) / (packaged_as or name)
     if packaged.is_dir():
         return packaged
     checkout = Path(__file__).resolve().parent.parent / name

@@ -19,6 +19,7 @@ from servicebook.errors import CannotRun
 from servicebook.jobs.session import open_session
 from servicebook.jobs.validate import validation_edits
 from servicebook.sidecar import Sidecar
+from servicebook.xlsx.parts.package import Package
 from tests.support.workbooks import good_record, part_bytes, set_setting, team_workbook
 
 NOW = "2024-05-31 18:00"
@@ -79,12 +80,12 @@ def test_an_exception_while_writing_leaves_the_original_intact(tmp_path, cli, mo
     path = team_workbook(tmp_path, [good_record(phone="13812345678")])
     before = path.read_bytes()
 
-    def broken_save(self, filename):
-        with open(filename, "wb") as fh:
+    def broken_save(self, target):
+        with open(target, "wb") as fh:
             fh.write(b"PK\x03\x04 half a workbook")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    monkeypatch.setattr(Package, "save", broken_save)
     monkeypatch.setenv("SERVICEBOOK_DEBUG", "")
     result = cli("validate", path, "--now", NOW)
     assert result.code == 2
@@ -177,40 +178,3 @@ def test_an_xlsm_keeps_its_macros(tmp_path, cli):
     assert parts["xl/vbaProject.bin"] == vba
     assert b"macroEnabled" in parts["[Content_Types].xml"]
     assert openpyxl.load_workbook(path, keep_vba=True)["服务记录"]["A2"].value == "CSF20240510000001"
-
-
-def _workbook_with_what_openpyxl_drops(path):
-    workbook = xlsxwriter.Workbook(str(path))
-    ws = workbook.add_worksheet("服务记录")
-    headers = ["记录编号", "提交时间", "服务渠道", "客户名称", "服务类型", "优先级", "问题描述", "处理状态", "满意度"]
-    ws.write_row(0, 0, headers)
-    for row in range(1, 6):
-        ws.write_row(row, 1, ["2024-05-10 09:30", "电话", "张伟", "咨询", "一般", "问发票", "已关闭"])
-        ws.write_number(row, 8, row)
-    ws.insert_textbox("K2", "请按流程填写")
-    ws.add_sparkline("L2", {"range": "服务记录!I2:I6"})
-    ws.conditional_format("I2:I6", {"type": "data_bar", "data_bar_2010": True})
-    ws.write_comment("A1", "编号由工具生成", {"x_scale": 2, "color": "#FFCC99"})
-    workbook.close()
-
-
-def test_content_openpyxl_would_drop_is_named_and_the_save_refused(tmp_path, cli):
-    path = tmp_path / "有形状的工作簿.xlsx"
-    _workbook_with_what_openpyxl_drops(path)
-    before = path.read_bytes()
-    result = cli("number", path, "--now", NOW)
-    assert result.code == 2
-    for what in ("1 个形状或文本框", "迷你图", "2010 版条件格式", "批注的格式", "--accept-loss"):
-        assert what in result.err, what
-    assert path.read_bytes() == before
-
-
-def test_accepting_the_loss_writes_and_keeps_a_backup(tmp_path, cli):
-    path = tmp_path / "有形状的工作簿.xlsx"
-    _workbook_with_what_openpyxl_drops(path)
-    before = path.read_bytes()
-    result = cli("number", path, "--now", NOW, "--accept-loss")
-    assert result.code == 0, result.err
-    assert openpyxl.load_workbook(path)["服务记录"]["A2"].value == "CSF20240510000001"
-    (backup,) = Sidecar(path).backups.iterdir()
-    assert backup.read_bytes() == before

@@ -11,6 +11,7 @@ import sys
 import click
 
 from servicebook import __version__
+from servicebook.batch import tune_for_batch
 from servicebook.cli.common import EXIT_CANNOT_RUN, print_cannot_run
 from servicebook.errors import CannotRun
 from servicebook.text import t
@@ -38,6 +39,7 @@ def main() -> None:
         readable = ("utf-8", "utf8", "gbk", "gb18030")
         if hasattr(stream, "reconfigure") and (stream.encoding or "").lower() not in readable:
             stream.reconfigure(encoding="utf-8", errors="replace")
+    tune_for_batch()
     try:
         app(standalone_mode=False)
     except click.exceptions.Exit as done:

@@ -29,7 +29,6 @@ def parse_now(_ctx, _param, value: str | None) -> datetime | None:
 workbook_argument = click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 json_option = click.option("--json", "as_json", is_flag=True, help=t("cli.json_help"))
 now_option = click.option("--now", callback=parse_now, metavar="时间", help=t("cli.now_help"))
-accept_loss_option = click.option("--accept-loss", is_flag=True, help=t("cli.accept_loss_help"))
 
 
 def print_json(data: dict) -> None:

@@ -11,7 +11,6 @@ from servicebook.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     SHOWN_PROBLEMS,
-    accept_loss_option,
     json_option,
     now_option,
     print_json,
@@ -31,9 +30,8 @@ from servicebook.text import t
 @click.option("--preview", is_flag=True, help=t("cli.preview_help"))
 @json_option
 @now_option
-@accept_loss_option
-def mail(path: Path, preview: bool, as_json: bool, now, accept_loss: bool) -> None:
-    session = open_session(path, now=now, writing=not preview, accept_loss=accept_loss)
+def mail(path: Path, preview: bool, as_json: bool, now) -> None:
+    session = open_session(path, now=now, writing=not preview)
     report = mail_job.mail(session, preview=preview)
     if as_json:
         print_json(report.as_json())

@@ -11,7 +11,6 @@ from servicebook.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     SHOWN_PROBLEMS,
-    accept_loss_option,
     json_option,
     now_option,
     print_json,
@@ -29,9 +28,8 @@ from servicebook.text import t
 @workbook_argument
 @json_option
 @now_option
-@accept_loss_option
-def assign(path: Path, as_json: bool, now, accept_loss: bool) -> None:
-    session = open_session(path, now=now, accept_loss=accept_loss)
+def assign(path: Path, as_json: bool, now) -> None:
+    session = open_session(path, now=now)
     report = assign_job.assign_records(session)
     if as_json:
         print_json(report.as_json())
@@ -55,9 +53,8 @@ def print_assign(report: assign_job.AssignReport) -> None:
 @click.argument("query", metavar="客户")
 @click.option("--sheet", is_flag=True, help=t("history.sheet_help"))
 @json_option
-@accept_loss_option
-def history(path: Path, query: str, sheet: bool, as_json: bool, accept_loss: bool) -> None:
-    session = open_session(path, writing=sheet, accept_loss=accept_loss)
+def history(path: Path, query: str, sheet: bool, as_json: bool) -> None:
+    session = open_session(path, writing=sheet)
     found = history_job.lookup(session, query)
     if as_json:
         print_json(found.as_json())

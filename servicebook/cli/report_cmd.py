@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from servicebook.cli.common import EXIT_OK, accept_loss_option, json_option, now_option, print_json, workbook_argument
+from servicebook.cli.common import EXIT_OK, json_option, now_option, print_json, workbook_argument
 from servicebook.domain.report import Period, day, month, week
 from servicebook.jobs import report as report_job
 from servicebook.jobs.session import open_session
@@ -46,10 +46,9 @@ def print_report(result: report_job.ReportReport) -> None:
 @click.option("--day", "day_text", metavar="YYYY-MM-DD", help=t("report.day_help"))
 @json_option
 @now_option
-@accept_loss_option
-def report(path: Path, month_text, week_text, day_text, as_json: bool, now, accept_loss: bool) -> None:
+def report(path: Path, month_text, week_text, day_text, as_json: bool, now) -> None:
     period = _period(month_text, week_text, day_text)
-    session = open_session(path, now=now, accept_loss=accept_loss)
+    session = open_session(path, now=now)
     result = report_job.report(session, period)
     if as_json:
         print_json(result.as_json())

@@ -14,7 +14,6 @@ import click
 from servicebook.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
-    accept_loss_option,
     json_option,
     now_option,
     print_json,
@@ -64,9 +63,8 @@ def print_run(report: run_job.RunReport) -> None:
               metavar="分钟", help=t("run.wait_help"))
 @json_option
 @now_option
-@accept_loss_option
-def run(path: Path, wait_minutes: float, as_json: bool, now, accept_loss: bool) -> None:
-    report = run_job.scheduled_run(path, now, wait_minutes * 60, accept_loss, log=run_lines)
+def run(path: Path, wait_minutes: float, as_json: bool, now) -> None:
+    report = run_job.scheduled_run(path, now, wait_minutes * 60, log=run_lines)
     if as_json:
         print_json(report.as_json())
     else:
@@ -89,9 +87,8 @@ def print_care(report: care_job.CareReport) -> None:
 @workbook_argument
 @json_option
 @now_option
-@accept_loss_option
-def care(path: Path, as_json: bool, now, accept_loss: bool) -> None:
-    session = open_session(path, now=now, accept_loss=accept_loss)
+def care(path: Path, as_json: bool, now) -> None:
+    session = open_session(path, now=now)
     report = care_job.care(session)
     if as_json:
         print_json(report.as_json())

@@ -11,7 +11,6 @@ from servicebook.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     SHOWN_PROBLEMS,
-    accept_loss_option,
     json_option,
     now_option,
     print_json,
@@ -29,9 +28,8 @@ from servicebook.text import t
 
 @click.command(help=t("cli.init_help"))
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
-@accept_loss_option
-def init(path: Path, accept_loss: bool) -> None:
-    report = init_job.init(path, accept_loss)
+def init(path: Path) -> None:
+    report = init_job.init(path)
     if report.created:
         click.echo(t("init.done", path=str(report.path.resolve())))
     elif report.added:
@@ -79,9 +77,8 @@ def print_check(path: Path, report: check_job.CheckReport) -> None:
 @workbook_argument
 @json_option
 @now_option
-@accept_loss_option
-def validate(path: Path, as_json: bool, now, accept_loss: bool) -> None:
-    session = open_session(path, now=now, accept_loss=accept_loss)
+def validate(path: Path, as_json: bool, now) -> None:
+    session = open_session(path, now=now)
     report = validate_job.validate(session)
     if as_json:
         print_json(report.as_json())
@@ -101,9 +98,8 @@ def print_validate(report: validate_job.ValidateReport) -> None:
 @workbook_argument
 @json_option
 @now_option
-@accept_loss_option
-def number(path: Path, as_json: bool, now, accept_loss: bool) -> None:
-    session = open_session(path, now=now, accept_loss=accept_loss)
+def number(path: Path, as_json: bool, now) -> None:
+    session = open_session(path, now=now)
     report = number_job.number(session)
     if as_json:
         print_json(report.as_json())
@@ -125,9 +121,8 @@ def print_number(report: number_job.NumberReport) -> None:
 @workbook_argument
 @json_option
 @now_option
-@accept_loss_option
-def sla(path: Path, as_json: bool, now, accept_loss: bool) -> None:
-    session = open_session(path, now=now, accept_loss=accept_loss)
+def sla(path: Path, as_json: bool, now) -> None:
+    session = open_session(path, now=now)
     report = sla_job.sla(session)
     if as_json:
         print_json(report.as_json())

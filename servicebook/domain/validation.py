@@ -78,23 +78,59 @@ RowRule = Callable[["_RowChecker", dict[str, datetime | None]], None]
 
 
 def validate_sheet(table: SheetTable, vocab: Vocabulary, now: datetime, rules: list[RowRule]) -> ValidationResult:
-    """Every cell by its column's type, every required cell, then the sheet's own rules, row by row."""
+    """Every cell by its column's type, every required cell, then the sheet's own rules, row by row.
+    Cells are checked a column at a time, each distinct word, score, phone or address once."""
     result = ValidationResult()
     columns = [c for c in table.definition.columns if table.has(c.key) and not c.computed]
     required = [c for c in table.definition.columns if c.required and table.has(c.key)]
+    found: list[list[Problem]] = [[] for _ in range(len(table))]
+    checkers: dict[int, _RowChecker] = {}
+
+    def checker(index: int) -> _RowChecker:
+        if index not in checkers:
+            checkers[index] = _RowChecker(table, index, found[index])
+        return checkers[index]
+
+    times: dict[str, list[datetime | None]] = {}
+    for col in columns:
+        values = table.column(col.key)
+        if col.type in ("datetime", "date"):
+            times[col.key] = [None if v is None or (type(v) is str and not v.strip())
+                              else _check_time(checker(i), col, v, now) for i, v in enumerate(values)]
+        else:
+            _check_column(col, values, vocab, now, checker)
+    for col in required:
+        for index, value in enumerate(table.column(col.key)):
+            if value is None or (type(value) is str and not value.strip()):   # is_blank, inlined: hot
+                checker(index).add(col.key, ERROR, "required", t("validate.required"))
+    time_columns = list(times.items())
     for index in range(len(table)):
-        found: list[Problem] = []
-        check = _RowChecker(table, index, found)
-        times = {col.key: _check_cell(check, col, table.get(col.key, index), vocab, now) for col in columns}
-        for col in required:
-            if is_blank(table.get(col.key, index)):
-                check.add(col.key, ERROR, "required", t("validate.required"))
+        check = checker(index)
+        row_times = {key: values[index] for key, values in time_columns}
         for rule in rules:
-            rule(check, times)
-        found.sort(key=lambda p: (table.column_index(p.key or "") or 0))
-        result.row_problems.append(found)
-        result.problems.extend(found)
+            rule(check, row_times)
+        if found[index]:
+            found[index].sort(key=lambda p: (table.column_index(p.key or "") or 0))
+            result.problems.extend(found[index])
+    result.row_problems = found
     return result
+
+
+def _check_column(col: ColumnDef, values: list, vocab: Vocabulary, now: datetime,
+                  checker: Callable[[int], _RowChecker]) -> None:
+    verdicts: dict[object, list[tuple[str, str, str, str]]] = {}
+    for index, value in enumerate(values):
+        # Text is the common case and keys itself; other types keep their type (1 and True differ).
+        key = value if type(value) is str else (type(value), value)
+        adds = verdicts.get(key)
+        if adds is None:
+            recorder = _Recorder()
+            if not is_blank(value):
+                _check_cell(recorder, col, value, vocab, now)  # type: ignore[arg-type]
+            adds = verdicts[key] = recorder.adds
+        if adds:
+            for add in adds:
+                checker(index).add(*add)
 
 
 def validate_records(table: SheetTable, vocab: Vocabulary, now: datetime) -> ValidationResult:
@@ -135,6 +171,16 @@ def validate_progress(table: SheetTable, vocab: Vocabulary, now: datetime, ticke
                                                       earlier=table.header("at")))
 
     return validate_sheet(table, vocab, now, [known_record, delay_explained])
+
+
+class _Recorder:
+    """Stands in for a row's checker while one distinct value is judged."""
+
+    def __init__(self) -> None:
+        self.adds: list[tuple[str, str, str, str]] = []
+
+    def add(self, key: str, severity: str, code: str, message: str) -> None:
+        self.adds.append((key, severity, code, message))
 
 
 def _check_cell(check: _RowChecker, col: ColumnDef, value: object, vocab: Vocabulary,

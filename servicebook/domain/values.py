@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -109,6 +110,10 @@ def excel_serial_to_datetime(serial: float) -> datetime:
 
 def parse_time(value: object) -> ParsedTime:
     """Read a date or date-and-time the way a person meant it."""
+    if type(value) is datetime:   # the common case first: what the reader returns for a date cell
+        if value.microsecond or value.tzinfo:
+            value = value.replace(tzinfo=None, microsecond=0)
+        return ParsedTime(value)
     if is_blank(value):
         return EMPTY_TIME
     if isinstance(value, datetime):
@@ -173,6 +178,7 @@ def is_valid_phone(text: str) -> bool:
     return bool(_MOBILE_RE.match(compact) or _LANDLINE_RE.match(compact) or _SERVICE_RE.match(compact))
 
 
+@lru_cache(maxsize=1 << 16)   # a customer's number recurs on each of their records
 def mask_phone(text: str) -> str:
     """Hide the four digits before the last four, keeping the layout: 138****5678."""
     if is_masked_phone(text):
@@ -195,6 +201,7 @@ class EmailCheck:
     normalized: str | None = None  # what the address should read, when the text differs
 
 
+@lru_cache(maxsize=1 << 16)   # the same customers' addresses recur on every row and every run step
 def check_email(text: str) -> EmailCheck:
     stripped = text.strip()
     try:

@@ -45,14 +45,14 @@ def missing_sheets(book: Book, edits: Edits) -> list[str]:
     return added
 
 
-def init(path: Path, accept_loss: bool = False) -> InitReport:
+def init(path: Path) -> InitReport:
     path = Path(path)
     if path.suffix.lower() not in SUFFIXES:
         raise CannotRun(t("init.bad_suffix", path=str(path)))
     if not path.parent.exists():
         raise CannotRun(t("open.no_folder", path=str(path.parent)))
     if path.exists():
-        session = open_session(path, accept_loss=accept_loss)
+        session = open_session(path)
         edits = Edits()
         added = missing_sheets(session.book, edits)
         session.save(edits)

@@ -116,7 +116,7 @@ def wait_until_closed(path: Path, wait_seconds: float, sleep: Callable[[float], 
             sleep(pause)
 
 
-def scheduled_run(path: Path, now: datetime | None, wait_seconds: float, accept_loss: bool = False,
+def scheduled_run(path: Path, now: datetime | None, wait_seconds: float,
                   log: Callable[[RunReport], list[str]] | None = None) -> RunReport:
     """The nightly job: lock, wait for Excel, run everything, log it."""
     path = Path(path)
@@ -132,7 +132,7 @@ def scheduled_run(path: Path, now: datetime | None, wait_seconds: float, accept_
     try:
         logger.info(t("run.started", path=str(path)))
         wait_until_closed(path, wait_seconds)
-        session = open_session(path, now=now, accept_loss=accept_loss)
+        session = open_session(path, now=now)
         report = run(session, due_report(session))
         for line in (log(report) if log else []):
             logger.info(line)

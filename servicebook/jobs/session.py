@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
-
-import openpyxl
 
 from servicebook.definition import WorkbookDef, definition
 from servicebook.domain.book import Book
@@ -19,9 +17,8 @@ from servicebook.jobs.counters import counter_edits
 from servicebook.progress import stage
 from servicebook.sidecar import Sidecar
 from servicebook.text import t
-from servicebook.xlsx.apply import apply_edits
 from servicebook.xlsx.lock import ensure_not_open
-from servicebook.xlsx.losses import find_losses
+from servicebook.xlsx.parts.writer import write_edits
 from servicebook.xlsx.read import ensure_workbook, load_book
 from servicebook.xlsx.save import replace_atomically
 
@@ -31,16 +28,11 @@ def _fingerprint(path: Path) -> tuple[int, int]:
     return stat.st_mtime_ns, stat.st_size
 
 
-def is_macro_workbook(path: Path) -> bool:
-    return path.suffix.lower() == ".xlsm"
-
-
 @dataclass
 class Session:
     path: Path
     book: Book
     now: datetime
-    accept_loss: bool
     fingerprint: tuple[int, int]
     cache: dict = field(default_factory=dict)   # results one step computes and a later step reuses
 
@@ -71,25 +63,13 @@ class Session:
         ensure_not_open(self.path)
         if _fingerprint(self.path) != self.fingerprint:
             raise CannotRun(t("save.changed_meanwhile", name=self.path.name))
-        self._refuse_losses()
         if edits.counters:
             counter_edits(self.book, edits.counters, edits)
-        with stage(t("progress.loading")), warnings.catch_warnings():
-            # What openpyxl drops was named (and accepted) before; its own English warnings add nothing.
-            warnings.simplefilter("ignore", UserWarning)
-            wb = openpyxl.load_workbook(self.path, keep_vba=is_macro_workbook(self.path))
-        apply_edits(wb, edits, self.definition)
         with stage(t("progress.saving")):
-            backup = replace_atomically(self.path, wb.save, self.sidecar.backups, int(self.settings["backup_keep"]))
+            write = partial(write_edits, self.path, edits=edits, definition=self.definition)
+            backup = replace_atomically(self.path, write, self.sidecar.backups, int(self.settings["backup_keep"]))
         self.fingerprint = _fingerprint(self.path)
         return backup
-
-    def _refuse_losses(self) -> None:
-        if self.accept_loss:
-            return
-        losses = find_losses(self.path, keep_vba=is_macro_workbook(self.path))
-        if losses:
-            raise CannotRun(t("save.would_lose", name=self.path.name), [*losses, t("save.accept_loss_hint")])
 
 
 def local_now(timezone: str) -> datetime:
@@ -97,8 +77,7 @@ def local_now(timezone: str) -> datetime:
     return datetime.now(ZoneInfo(timezone)).replace(tzinfo=None, microsecond=0)
 
 
-def open_session(path: Path, *, now: datetime | None = None, writing: bool = True,
-                 accept_loss: bool = False) -> Session:
+def open_session(path: Path, *, now: datetime | None = None, writing: bool = True) -> Session:
     """Check the file, refuse early what a write would refuse later, and read it."""
     path = Path(path)
     ensure_workbook(path)
@@ -109,7 +88,5 @@ def open_session(path: Path, *, now: datetime | None = None, writing: bool = Tru
         book = load_book(path, definition())
     if book.settings.errors:
         raise CannotRun(t("open.bad_settings"), [p.describe() for p in book.settings.errors])
-    session = Session(path, book, now or local_now(book.settings["timezone"]), accept_loss, fingerprint)
-    if writing:
-        session._refuse_losses()
+    session = Session(path, book, now or local_now(book.settings["timezone"]), fingerprint)
     return session

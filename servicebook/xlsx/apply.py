@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
+from openpyxl.styles.numbers import is_date_format
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from servicebook import palette
 from servicebook.definition import WorkbookDef
-from servicebook.edits import BuiltSheet, Edits, Highlight, is_ours, marked
+from servicebook.edits import BuiltSheet, Edits, Highlight, SheetEdits, is_ours, marked
 from servicebook.xlsx.sheets import add_computed_column
 from servicebook.xlsx.template import build_sheet
 
@@ -23,15 +24,18 @@ def apply_edits(wb: Workbook, edits: Edits, definition: WorkbookDef) -> None:
         if new.title not in wb.sheetnames:
             build_sheet(wb, definition, new.sheet_key, new.title)
     for title, sheet in edits.sheets.items():
-        ws = wb[title]
-        for column in sheet.new_columns:
-            add_computed_column(ws, sheet.header_row, column)
-        for (row, col), value in sheet.cells.items():
-            write_cell(ws, row, col, value, sheet.formats.get(col))
-        if sheet.highlights:
-            replace_highlights(ws, sheet.highlights)
+        apply_sheet_edits(wb[title], sheet)
     for built in edits.built_sheets:
         rebuild_sheet(wb, built)
+
+
+def apply_sheet_edits(ws: Worksheet, sheet: SheetEdits) -> None:
+    for column in sheet.new_columns:
+        add_computed_column(ws, sheet.header_row, column)
+    for (row, col), value in sheet.cells.items():
+        write_cell(ws, row, col, value, sheet.formats.get(col))
+    if sheet.highlights:
+        replace_highlights(ws, sheet.highlights)
 
 
 def rebuild_sheet(wb: Workbook, built: BuiltSheet) -> Worksheet:
@@ -49,13 +53,15 @@ def write_cell(ws: Worksheet, row: int, col: int, value: object, number_format: 
     cell = ws.cell(row=row, column=col)
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    date_format = is_date_format(cell.number_format)
     cell.value = value
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"  # text that only looks like a formula stays text
     if number_format and value is not None:
         cell.number_format = number_format
-    elif isinstance(value, datetime) and cell.number_format == "General":
-        cell.number_format = "yyyy-mm-dd hh:mm"
+    elif isinstance(value, (datetime, date)) and not date_format:
+        # openpyxl would pick its own; both writers agree on ours
+        cell.number_format = "yyyy-mm-dd hh:mm" if isinstance(value, datetime) else "yyyy-mm-dd"
 
 
 def highlight_rule(highlight: Highlight, group: str) -> FormulaRule:

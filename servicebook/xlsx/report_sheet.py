@@ -4,6 +4,7 @@ on A4 landscape. It holds no phone numbers, emails or free text beyond tags."""
 
 from __future__ import annotations
 
+from copy import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -69,14 +70,20 @@ class _Writer:
             cell = self.ws.cell(row=top, column=col, value=header)
             cell.font, cell.fill, cell.border = Font(bold=True), _HEADER_FILL, _BOX
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        looks: dict[tuple, object] = {}   # one styled cell per look; the rest copy its style (fast)
         for offset, values in enumerate(rows, start=1):
             for col, (value, fmt) in enumerate(zip(values, formats, strict=True), start=1):
                 cell = self.ws.cell(row=top + offset, column=col, value=value)
+                look = (fmt, isinstance(value, str))
+                if look in looks:
+                    cell._style = copy(looks[look])
+                    continue
                 cell.border = _BOX
                 if fmt:
                     cell.number_format = fmt
                 if isinstance(value, str):
                     cell.alignment = Alignment(vertical="top", wrap_text=True)
+                looks[look] = cell._style
         self.row = top + len(rows) + 1
         return top, top + len(rows)
 

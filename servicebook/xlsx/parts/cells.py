@@ -1,0 +1,86 @@
+"""One cell as SpreadsheetML: values as Excel stores them (numbers, inline text, booleans, date
+serials) in the worksheet's own namespace prefix."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from datetime import date, datetime, time, timedelta
+from xml.sax.saxutils import escape
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from servicebook.domain.table import column_letter  # noqa: F401  (one definition; used by the writer)
+
+EPOCH_1900 = datetime(1899, 12, 30)
+EPOCH_1904 = datetime(1904, 1, 1)
+_LETTERS = re.compile(r"([A-Z]+)(\d+)")
+
+
+def column_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def split_ref(ref: str) -> tuple[int, int]:
+    match = _LETTERS.fullmatch(ref.replace("$", ""))
+    if not match:
+        raise ValueError(ref)
+    return int(match.group(2)), column_number(match.group(1))
+
+
+def serial(value: datetime | date | time, date1904: bool = False) -> float:
+    if isinstance(value, time):
+        return (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6) / 86400
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    delta = value - (EPOCH_1904 if date1904 else EPOCH_1900)
+    if not date1904 and value < datetime(1900, 3, 1):
+        delta -= timedelta(days=1)   # Excel's phantom 29 February 1900
+    return delta.days + delta.seconds / 86400 + delta.microseconds / 86400e6
+
+
+def number_text(value: float | int) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+_NEEDS_CLEANING = ILLEGAL_CHARACTERS_RE
+
+
+def clean_text(text: str) -> str:
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def cell_xml(ref: str, value: object, style: int, prefix: str = "", date1904: bool = False) -> str:
+    """The <c> element for `value`; None or "" keeps only the cell's style (or nothing at all),
+    as openpyxl writes an empty text."""
+    p = prefix
+    s = f' s="{style}"' if style else ""
+    kind = type(value)
+    if kind is str and value:
+        text = clean_text(value) if _NEEDS_CLEANING.search(value) else value
+        space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() or "\n" in text else ""
+        return f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t{space}>{escape(text)}</{p}t></{p}is></{p}c>'
+    if value is None or value == "":
+        return f'<{p}c r="{ref}"{s}/>' if style else ""
+    if isinstance(value, bool):
+        return f'<{p}c r="{ref}"{s} t="b"><{p}v>{int(value)}</{p}v></{p}c>'
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return f'<{p}c r="{ref}"{s}/>' if style else ""
+        return f'<{p}c r="{ref}"{s}><{p}v>{number_text(value)}</{p}v></{p}c>'
+    if isinstance(value, (datetime, date, time)):
+        return f'<{p}c r="{ref}"{s}><{p}v>{number_text(serial(value, date1904))}</{p}v></{p}c>'
+    if isinstance(value, numbers.Integral):   # numpy's integers, from the column-wise computations
+        return cell_xml(ref, int(value), style, prefix, date1904)
+    if isinstance(value, numbers.Real):
+        return cell_xml(ref, float(value), style, prefix, date1904)
+    return cell_xml(ref, str(value), style, prefix, date1904)

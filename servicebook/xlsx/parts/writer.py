@@ -1,0 +1,77 @@
+"""Writing an edit set into a copy of a workbook package, part by part.
+
+Only the parts the edits concern are rewritten: the edited sheets, the style sheet when a new
+format is needed, the workbook part when a sheet is added, and the sheets the tool owns. Every
+other part — drawings, comments, VBA, slicers, the team's other sheets — is copied unchanged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import etree
+
+from servicebook.definition import WorkbookDef
+from servicebook.domain.values import mask_phone
+from servicebook.edits import Edits
+from servicebook.errors import CannotRun
+from servicebook.text import t
+from servicebook.xlsx.parts.book import BookPart
+from servicebook.xlsx.parts.package import Package
+from servicebook.xlsx.parts.sheet import SheetPatcher
+from servicebook.xlsx.parts.styles import StyleSheet
+from servicebook.xlsx.parts.transplant import Transplant, owned_titles, scratch_workbook
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDef) -> None:
+    package = Package(source)
+    try:
+        book = BookPart(package)
+        if not book.styles_part:
+            raise CannotRun(t("save.no_styles", name=source.name))
+        styles = StyleSheet(package.read(book.styles_part))
+        owned = owned_titles(book, edits)
+        replaced_strings: dict[int, str] = {}
+        dropped_formula = False
+        for title, sheet in edits.sheets.items():
+            if title in owned:
+                continue
+            part = book.sheet_part(title)
+            result = SheetPatcher(package.read(part), styles, book.date1904).patch(sheet)
+            package.put(part, result.data)
+            replaced_strings.update(result.replaced_strings)
+            dropped_formula |= result.dropped_formula
+        if owned:
+            scratch = scratch_workbook(edits, owned, set(book.titles()), definition)
+            Transplant(package, book, styles, scratch).move_all()
+        if dropped_formula:
+            book.drop_calc_chain()
+        if replaced_strings and book.strings_part:
+            _scrub_masked_phones(package, book.strings_part, replaced_strings)
+        if styles.changed:
+            package.put(book.styles_part, styles.to_bytes())
+        book.save()
+        package.save(target)
+    finally:
+        package.close()
+
+
+def _scrub_masked_phones(package: Package, part: str, replaced: dict[int, str]) -> None:
+    """A phone number masked in its cell must not live on in the shared string table."""
+    root = etree.fromstring(package.read(part))
+    items = list(root)
+    changed = False
+    for index, new in replaced.items():
+        if index >= len(items):
+            continue
+        old = "".join(items[index].itertext())
+        if old != new and mask_phone(old) == new:
+            item = items[index]
+            for child in list(item):
+                item.remove(child)
+            etree.SubElement(item, f"{{{NS}}}t").text = new
+            changed = True
+    if changed:
+        package.put(part, etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
