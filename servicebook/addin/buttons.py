@@ -1,0 +1,256 @@
+"""What each ribbon button runs (macros/ServiceBook.bas calls these through xlwings RunPython).
+
+Each entry point works on the workbook the user is in — its unsaved edits included — with the
+same jobs as the command line, writes through LiveBook, reports in a message box, and never shows
+a traceback: a problem with the data or settings is explained in Chinese, anything unexpected is
+logged beside the workbook and summarised. `book` is for the self-test; Excel passes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from servicebook.addin.live import LiveBook
+from servicebook.definition import definition
+from servicebook.edits import Edits
+from servicebook.errors import CannotRun
+from servicebook.jobs.counters import counter_edits
+from servicebook.jobs.session import Session
+from servicebook.sidecar import Sidecar
+from servicebook.text import t
+
+
+@dataclass
+class LiveSession(Session):
+    """A session on the open workbook: read from Excel, written into Excel (the user saves)."""
+
+    live: LiveBook | None = None
+
+    def save(self, edits: Edits) -> None:
+        if edits.is_empty():
+            return None
+        if edits.counters:
+            counter_edits(self.book, edits.counters, edits)
+        self.live.apply(edits, self.definition)
+        return None
+
+
+def _caller() -> Any:
+    import xlwings as xw
+
+    return xw.Book.caller()
+
+
+def live_session(book: Any) -> LiveSession:
+    live = LiveBook(book)
+    read = live.read(definition())
+    if read.settings.errors:
+        raise CannotRun(t("open.bad_settings"), [p.describe() for p in read.settings.errors])
+    now = datetime.now(ZoneInfo(read.settings["timezone"])).replace(tzinfo=None, microsecond=0)
+    return LiveSession(Path(book.fullname), read, now, (0, 0), live=live)
+
+
+def summary(printer: Callable[[Any], None], report: Any) -> str:
+    """The command line's own summary of a job, for the message box."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        printer(report)
+    return buffer.getvalue().strip()
+
+
+def press(label: str, book: Any, work: Callable[[LiveSession], str | None]) -> None:
+    """Run one button's work on the live workbook; whatever happens, the user gets a message box
+    in Chinese, never a traceback. `work` returns the summary to show (None: nothing to say)."""
+    book = book if book is not None else _caller()
+    app = book.app
+    try:
+        session = live_session(book)
+        with session.live.quiet(t("addin.working", button=label)):
+            message = work(session)
+    except CannotRun as problem:
+        app.alert("\n".join([problem.message, *problem.details]), title=label, mode="critical")
+        return
+    except Exception as error:   # a button must never leave the user with a Python traceback
+        _log(book, traceback.format_exc())
+        app.alert(t("addin.crashed", error=f"{type(error).__name__}: {error}"), title=label, mode="critical")
+        return
+    if message is not None:
+        app.alert(message or t("addin.done"), title=label, mode="info")
+
+
+def _log(book: Any, text: str) -> None:
+    try:
+        folder = Sidecar(Path(book.fullname)).folder / "logs"
+        folder.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(folder / "addin.log", encoding="utf-8")
+        logger = logging.getLogger("servicebook.addin")
+        logger.addHandler(handler)
+        logger.error(text)
+        logger.removeHandler(handler)
+        handler.close()
+    except OSError:
+        pass   # an unsaved workbook has no folder; the message box still says what happened
+
+
+# ---------------------------------------------------------------- the buttons
+
+
+def _job(session: LiveSession, job: Callable, printer: Callable, *args: Any) -> str:
+    """One job's edits into the live workbook, and its command-line summary."""
+    edits = Edits()
+    report = job(session, edits, *args)
+    session.save(edits)
+    return summary(printer, report)
+
+
+def validate(book: Any = None) -> None:
+    from servicebook.cli.workbook_cmds import print_validate
+    from servicebook.jobs.validate import validation_edits
+
+    press(t("addin.button.validate"), book, lambda s: _job(s, validation_edits, print_validate))
+
+
+def number(book: Any = None) -> None:
+    from servicebook.cli.workbook_cmds import print_number
+    from servicebook.jobs.number import numbering_edits
+
+    press(t("addin.button.number"), book, lambda s: _job(s, numbering_edits, print_number))
+
+
+def assign(book: Any = None) -> None:
+    from servicebook.cli.people_cmds import print_assign
+    from servicebook.jobs.assign import assignment_edits
+
+    press(t("addin.button.assign"), book, lambda s: _job(s, assignment_edits, print_assign))
+
+
+def sla(book: Any = None) -> None:
+    from servicebook.cli.workbook_cmds import print_sla
+    from servicebook.jobs.sla import sla_edits
+
+    press(t("addin.button.sla"), book, lambda s: _job(s, sla_edits, print_sla))
+
+
+def care(book: Any = None) -> None:
+    from servicebook.cli.run_cmds import print_care
+    from servicebook.jobs.care import care_edits
+
+    press(t("addin.button.care"), book, lambda s: _job(s, care_edits, print_care))
+
+
+def report(book: Any = None) -> None:
+    from servicebook.cli.report_cmd import print_report
+    from servicebook.domain.report import last_full_month
+    from servicebook.jobs.report import report_edits
+
+    press(t("addin.button.report"), book,
+          lambda s: _job(s, report_edits, print_report, last_full_month(s.now.date())))
+
+
+def mail_preview(book: Any = None) -> None:
+    from servicebook.cli.mail_cmds import print_mail
+    from servicebook.jobs.mail import mail_edits
+
+    press(t("addin.button.mail_preview"), book, lambda s: summary(print_mail, mail_edits(s, Edits(), preview=True)))
+
+
+def mail_send(book: Any = None) -> None:
+    """The list of what would go out first; nothing is sent unless the user confirms."""
+    from servicebook.cli.mail_cmds import print_mail
+    from servicebook.jobs.mail import mail_edits
+
+    label = t("addin.button.mail_send")
+
+    def work(session: LiveSession) -> str:
+        preview = mail_edits(session, Edits(), preview=True)
+        waiting = summary(print_mail, preview)
+        if not preview.results:
+            return waiting
+        answer = session.live.app.alert(t("addin.confirm_send", preview=waiting), title=label,
+                                        buttons="ok_cancel", mode="info")
+        if answer != "ok":
+            return t("addin.send_cancelled")
+        return _job(session, mail_edits, print_mail)
+
+    press(label, book, work)
+
+
+def run_all(book: Any = None) -> None:
+    """一键处理: every step of the nightly run that needs no confirmation; emails are previewed."""
+    from servicebook.cli.people_cmds import print_assign
+    from servicebook.cli.run_cmds import print_care
+    from servicebook.cli.workbook_cmds import print_number, print_sla, print_validate
+    from servicebook.jobs.assign import assignment_edits
+    from servicebook.jobs.care import care_edits
+    from servicebook.jobs.mail import mail_edits
+    from servicebook.jobs.number import numbering_edits
+    from servicebook.jobs.sla import sla_edits
+    from servicebook.jobs.validate import validation_edits
+
+    def work(session: LiveSession) -> str:
+        edits = Edits()
+        lines = [summary(print_number, numbering_edits(session, edits))]
+        roster = session.book.table("roster")
+        if roster is not None and len(roster):
+            lines.append(summary(print_assign, assignment_edits(session, edits)))
+        lines.append(summary(print_validate, validation_edits(session, edits)))
+        lines.append(summary(print_sla, sla_edits(session, edits)).split("\n")[0])
+        lines.append(summary(print_care, care_edits(session, edits)))
+        session.save(edits)
+        waiting = mail_edits(session, Edits(), preview=True)
+        lines.append(t("addin.mail_waiting", count=len(waiting.results)))
+        return "\n".join(line for line in lines if line)
+
+    press(t("addin.button.run_all"), book, work)
+
+
+def history(book: Any = None) -> None:
+    """The customer of the row the cursor is on."""
+    from servicebook.cli.people_cmds import print_history
+    from servicebook.jobs.history import history_sheet_edits, lookup
+
+    def work(session: LiveSession) -> str:
+        records = session.records()
+        row = session.live.book.selection.row
+        if row not in records.row_numbers:
+            return t("addin.pick_a_record", sheet=records.title)
+        index = records.row_numbers.index(row)
+        query = str(records.get("customer_id", index) or records.get("customer_name", index) or "")
+        found = lookup(session, query)
+        if found.found is not None:   # also laid out on the 客户历史 sheet, which the tool owns
+            edits = Edits()
+            title = history_sheet_edits(found.found, edits)
+            session.save(edits)
+            session.live.book.sheets[title].activate()
+        return summary(print_history, found)
+
+    press(t("addin.button.history"), book, work)
+
+
+def settings(book: Any = None) -> None:
+    def work(session: LiveSession) -> str | None:
+        title = session.book.settings_title
+        if title is None:
+            return t("addin.no_settings")
+        session.live.book.sheets[title].activate()
+        return None
+
+    press(t("addin.button.settings"), book, work)
+
+
+def help(book: Any = None) -> None:
+    press(t("addin.button.help"), book, lambda _session: t("addin.help"))
+
+
+ENTRY_POINTS = {name: globals()[name] for name in (
+    "run_all", "validate", "number", "assign", "sla", "history", "care", "mail_preview", "mail_send",
+    "report", "settings", "help")}
