@@ -162,10 +162,14 @@ class SheetPatcher:
         if _CUSTOM_FORMAT.search(attrs) and (s := _S.search(attrs)):
             row_style = int(s.group(1))
         attrs = _SPANS.sub(b"", attrs)   # an optional hint that our new cells would contradict
-        if self._last_column(body) < min(cells):
+        last_column = self._last_column(body)
+        if last_column < min(cells):
             # Only cells after the last one: append (the common case, computed columns at the right).
             added = "".join(self._cell(number, col, cells[col], row_style) for col in sorted(cells)).encode()
             return b"<" + p + b"row" + attrs + b">" + body + added + b"</" + p + b"row>"
+        direct = self._replaced_directly(number, body, cells, last_column, row_style, result)
+        if direct is not None:
+            return b"<" + p + b"row" + attrs + b">" + direct + b"</" + p + b"row>"
         cols, k = sorted(cells), 0
         start = self._scan_from(body, number, cols[0])
         out, last, expected, seen = [], 0, 1, self._columns_seen
@@ -189,6 +193,36 @@ class SheetPatcher:
         out.append(body[last:])
         out += [self._cell(number, col, cells[col], row_style).encode() for col in cols[k:]]
         return b"<" + p + b"row" + attrs + b">" + b"".join(out) + b"</" + p + b"row>"
+
+    def _replaced_directly(self, number: int, body: bytes, cells: dict[int, Any], last_column: int,
+                           row_style: int | None, result: PatchResult) -> bytes | None:
+        """Edits that fall on existing cells (found by their reference) or after the last cell, made
+        without reading the row's other cells; None when an edit needs a new cell in between."""
+        p = self.prefix.encode()
+        row = str(number).encode()
+        out, last, tail = [], 0, []
+        for col in sorted(cells):
+            if col > last_column:
+                tail.append(col)
+                continue
+            start = body.find(b"<" + p + b'c r="' + self._letter_bytes(col) + row + b'"', last)
+            if start < 0:
+                return None
+            head_end = body.find(b">", start)
+            if body[head_end - 1:head_end] == b"/":
+                cell_attrs, inner, end = body[start + len(p) + 2:head_end - 1], b"", head_end + 1
+            else:
+                close = body.find(b"</" + p + b"c>", head_end)
+                cell_attrs, inner, end = body[start + len(p) + 2:head_end], body[head_end + 1:close], close + len(p) + 4
+            if inner and (b"f" in inner or b't="s"' in cell_attrs):
+                self._note_replaced(cell_attrs, inner, cells[col], result)
+            old_style = _S.search(cell_attrs)
+            style = int(old_style.group(1)) if old_style else 0
+            out += [body[last:start], self._cell(number, col, cells[col], row_style, style).encode()]
+            last = end
+        out.append(body[last:])
+        out += [self._cell(number, col, cells[col], row_style).encode() for col in tail]
+        return b"".join(out)
 
     def _scan_from(self, body: bytes, number: int, first: int) -> int:
         """Where to start reading cells: at the first edited column's cell, or a few columns before
