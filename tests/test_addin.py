@@ -235,3 +235,21 @@ def test_the_self_tests_checks_pass_on_the_fake(tmp_path, frozen_now):
     results = run_checks(FakeBook.from_file(demo_book(tmp_path, 300)))
     assert [name for name, ok, _ in results if not ok] == [], results
     assert len(results) >= 6
+
+
+def test_the_fake_offers_only_what_xlwings_has():
+    """A call the adapter makes must exist in xlwings, or the fake would hide the mistake."""
+    import xlwings.main as xm
+
+    from tests.support import fake_xlwings as fx
+
+    test_only = {"calls", "column", "from_file", "active", "selected_row", "title", "grid", "formats",
+                 "styles", "widths", "rules", "merged", "visible_", "items", "sheet", "ref", "rng", "hit", "total"}
+    pairs = [(fx.FakeRange, xm.Range), (fx.FakeSheet, xm.Sheet), (fx.FakeBook, xm.Book), (fx.FakeSheets, xm.Sheets),
+             (fx.FakeRules, xm.ConditionalFormats), (fx.FakeRule, xm.ConditionalFormat), (fx.FakeFont, xm.Font)]
+    for fake, real in pairs:
+        names = {n for n in dir(fake) if not n.startswith("_")} | set(getattr(fake, "__dataclass_fields__", {}))
+        missing = sorted(n for n in names - test_only if not hasattr(real, n))
+        assert missing == [], (fake.__name__, missing)
+    app = fx.FakeApp(fx.Calls())
+    assert all(hasattr(xm.App, name) for name in [*app.state, "alert"])

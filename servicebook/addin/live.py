@@ -108,10 +108,8 @@ class LiveBook:
         header.color = _hex(palette.COMPUTED_HEADER_FILL)
         header.font.bold, header.font.italic = True, True
         header.font.color = _hex(palette.COMPUTED_HEADER_FONT)
-        column = sheet.range((1, new.col), (1, new.col)).entire_column
-        column.column_width = new.width or 14
-        if new.hidden:
-            column.column_width = 0   # Excel hides a column by giving it no width
+        # A cell's column width is its whole column's; a width of 0 is how Excel hides a column.
+        header.column_width = 0 if new.hidden else (new.width or 14)
 
     def _replace_highlights(self, sheet: Any, group: str, rules: list) -> None:
         formats = sheet.cells.conditional_formats

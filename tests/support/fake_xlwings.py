@@ -32,9 +32,9 @@ class FakeRule:
     sheet: FakeSheet
     ref: str
     formula: str
-    fill: str
-    font: str
-    stop: bool
+    fill_color: str
+    font_color: str
+    stop_if_true: bool
     type: str = "custom"
 
     def delete(self) -> None:
@@ -140,11 +140,6 @@ class FakeRange:
     def font(self) -> FakeFont:
         self._hit("font")
         return FakeFont(self)
-
-    @property
-    def entire_column(self) -> FakeRange:
-        self._hit("entire_column")
-        return FakeRange(self.sheet, 1, self.left, 1048576, self.right)
 
     @property
     def column_width(self) -> float:
