@@ -74,20 +74,14 @@ def headless_run(path: str) -> None:
     number of emails due (a few on an ordinary night), not the number of rows."""
     from servicebook.batch import tune_for_batch
     from servicebook.edits import Edits
-    from servicebook.jobs.assign import assignment_edits
-    from servicebook.jobs.care import care_edits
-    from servicebook.jobs.number import numbering_edits
     from servicebook.jobs.report import report_edits
-    from servicebook.jobs.run import due_report
+    from servicebook.jobs.run import due_report, row_steps
     from servicebook.jobs.session import open_session
-    from servicebook.jobs.sla import sla_edits
-    from servicebook.jobs.validate import validation_edits
 
     tune_for_batch()   # as servicebook's command line does
     session = open_session(Path(path), now=NOW)
     edits = Edits()
-    for step in (numbering_edits, assignment_edits, validation_edits, sla_edits, care_edits):
-        step(session, edits)
+    row_steps(session, edits)
     report_edits(session, edits, due_report(session))
     session.save(edits)
 

@@ -8,8 +8,6 @@ logged beside the workbook and summarised. `book` is for the self-test; Excel pa
 
 from __future__ import annotations
 
-import contextlib
-import io
 import logging
 import traceback
 from collections.abc import Callable
@@ -20,10 +18,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from servicebook.addin.live import LiveBook
+from servicebook.cli.common import printed
 from servicebook.definition import definition
 from servicebook.edits import Edits
 from servicebook.errors import CannotRun
-from servicebook.jobs.counters import counter_edits
 from servicebook.jobs.session import Session
 from servicebook.sidecar import Sidecar
 from servicebook.text import t
@@ -35,13 +33,8 @@ class LiveSession(Session):
 
     live: LiveBook | None = None
 
-    def save(self, edits: Edits) -> None:
-        if edits.is_empty():
-            return None
-        if edits.counters:
-            counter_edits(self.book, edits.counters, edits)
+    def _write(self, edits: Edits) -> None:
         self.live.apply(edits, self.definition)
-        return None
 
 
 def _caller() -> Any:
@@ -61,10 +54,7 @@ def live_session(book: Any) -> LiveSession:
 
 def summary(printer: Callable[[Any], None], report: Any) -> str:
     """The command line's own summary of a job, for the message box."""
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        printer(report)
-    return buffer.getvalue().strip()
+    return printed(printer, report).strip()
 
 
 def press(label: str, book: Any, work: Callable[[LiveSession], str | None]) -> None:
@@ -106,10 +96,7 @@ def _log(book: Any, text: str) -> None:
 
 def _job(session: LiveSession, job: Callable, printer: Callable, *args: Any) -> str:
     """One job's edits into the live workbook, and its command-line summary."""
-    edits = Edits()
-    report = job(session, edits, *args)
-    session.save(edits)
-    return summary(printer, report)
+    return summary(printer, session.apply(job, *args))
 
 
 def validate(book: Any = None) -> None:
@@ -189,22 +176,18 @@ def run_all(book: Any = None) -> None:
     from servicebook.cli.people_cmds import print_assign
     from servicebook.cli.run_cmds import print_care
     from servicebook.cli.workbook_cmds import print_number, print_sla, print_validate
-    from servicebook.jobs.assign import assignment_edits
-    from servicebook.jobs.care import care_edits
     from servicebook.jobs.mail import mail_edits
-    from servicebook.jobs.number import numbering_edits
-    from servicebook.jobs.sla import sla_edits
-    from servicebook.jobs.validate import validation_edits
+    from servicebook.jobs.run import row_steps
 
     def work(session: LiveSession) -> str:
         edits = Edits()
-        lines = [summary(print_number, numbering_edits(session, edits))]
-        roster = session.book.table("roster")
-        if roster is not None and len(roster):
-            lines.append(summary(print_assign, assignment_edits(session, edits)))
-        lines.append(summary(print_validate, validation_edits(session, edits)))
-        lines.append(summary(print_sla, sla_edits(session, edits)).split("\n")[0])
-        lines.append(summary(print_care, care_edits(session, edits)))
+        steps = row_steps(session, edits)
+        lines = [summary(print_number, steps.number)]
+        if steps.assign is not None:
+            lines.append(summary(print_assign, steps.assign))
+        lines.append(summary(print_validate, steps.validate))
+        lines.append(summary(print_sla, steps.sla).split("\n")[0])
+        lines.append(summary(print_care, steps.care))
         session.save(edits)
         waiting = mail_edits(session, Edits(), preview=True)
         lines.append(t("addin.mail_waiting", count=len(waiting.results)))

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
@@ -33,6 +38,23 @@ now_option = click.option("--now", callback=parse_now, metavar="时间", help=t(
 
 def print_json(data: dict) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def printed(printer: Callable[[Any], None], report: Any) -> str:
+    """What a command prints for `report`, as text (for the run's log and the add-in's messages)."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        printer(report)
+    return buffer.getvalue()
+
+
+def finish(report: Any, printer: Callable[[Any], None], as_json: bool, failed: bool = False) -> NoReturn:
+    """Print a job's report (its JSON with --json) and exit: 1 when it found problems."""
+    if as_json:
+        print_json(report.as_json())
+    else:
+        printer(report)
+    sys.exit(EXIT_PROBLEMS if failed else EXIT_OK)
 
 
 def print_problems(problems: list[Problem], more_hint: str = "") -> None:

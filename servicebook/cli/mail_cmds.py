@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from servicebook.cli.common import (
-    EXIT_OK,
-    EXIT_PROBLEMS,
     SHOWN_PROBLEMS,
+    finish,
     json_option,
     now_option,
-    print_json,
     print_problems,
     workbook_argument,
 )
@@ -33,11 +30,7 @@ from servicebook.text import t
 def mail(path: Path, preview: bool, as_json: bool, now) -> None:
     session = open_session(path, now=now, writing=not preview)
     report = mail_job.mail(session, preview=preview)
-    if as_json:
-        print_json(report.as_json())
-    else:
-        print_mail(report)
-    sys.exit(EXIT_PROBLEMS if report.failed else EXIT_OK)
+    finish(report, print_mail, as_json, report.failed)
 
 
 def print_mail(report: mail_job.MailReport) -> None:

@@ -11,6 +11,7 @@ from servicebook.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     SHOWN_PROBLEMS,
+    finish,
     json_option,
     now_option,
     print_json,
@@ -31,11 +32,7 @@ from servicebook.text import t
 def assign(path: Path, as_json: bool, now) -> None:
     session = open_session(path, now=now)
     report = assign_job.assign_records(session)
-    if as_json:
-        print_json(report.as_json())
-    else:
-        print_assign(report)
-    sys.exit(EXIT_PROBLEMS if report.failed else EXIT_OK)
+    finish(report, print_assign, as_json, report.failed)
 
 
 def print_assign(report: assign_job.AssignReport) -> None:

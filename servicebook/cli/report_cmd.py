@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from servicebook.cli.common import EXIT_OK, json_option, now_option, print_json, workbook_argument
+from servicebook.cli.common import finish, json_option, now_option, workbook_argument
 from servicebook.domain.report import Period, day, month, week
 from servicebook.jobs import report as report_job
 from servicebook.jobs.session import open_session
@@ -50,11 +49,7 @@ def report(path: Path, month_text, week_text, day_text, as_json: bool, now) -> N
     period = _period(month_text, week_text, day_text)
     session = open_session(path, now=now)
     result = report_job.report(session, period)
-    if as_json:
-        print_json(result.as_json())
-    else:
-        print_report(result)
-    sys.exit(EXIT_OK)
+    finish(result, print_report, as_json)
 
 
 COMMANDS = [report]

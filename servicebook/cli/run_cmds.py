@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import click
 
 from servicebook.cli.common import (
-    EXIT_OK,
-    EXIT_PROBLEMS,
+    finish,
     json_option,
     now_option,
-    print_json,
+    printed,
     workbook_argument,
 )
 from servicebook.cli.mail_cmds import print_mail
@@ -32,10 +28,7 @@ from servicebook.text import t
 
 def run_lines(report: run_job.RunReport) -> list[str]:
     """The run's summary as printed, for the log beside the workbook."""
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        print_run(report)
-    return buffer.getvalue().splitlines()
+    return printed(print_run, report).splitlines()
 
 
 def run_sections(report: run_job.RunReport):
@@ -65,11 +58,7 @@ def print_run(report: run_job.RunReport) -> None:
 @now_option
 def run(path: Path, wait_minutes: float, as_json: bool, now) -> None:
     report = run_job.scheduled_run(path, now, wait_minutes * 60, log=run_lines)
-    if as_json:
-        print_json(report.as_json())
-    else:
-        print_run(report)
-    sys.exit(EXIT_PROBLEMS if report.failed else EXIT_OK)
+    finish(report, print_run, as_json, report.failed)
 
 
 def print_care(report: care_job.CareReport) -> None:
@@ -90,11 +79,7 @@ def print_care(report: care_job.CareReport) -> None:
 def care(path: Path, as_json: bool, now) -> None:
     session = open_session(path, now=now)
     report = care_job.care(session)
-    if as_json:
-        print_json(report.as_json())
-    else:
-        print_care(report)
-    sys.exit(EXIT_OK)
+    finish(report, print_care, as_json)
 
 
 def _time(_ctx, _param, value: str) -> tuple[int, int]:

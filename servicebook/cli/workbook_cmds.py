@@ -11,6 +11,7 @@ from servicebook.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     SHOWN_PROBLEMS,
+    finish,
     json_option,
     now_option,
     print_json,
@@ -80,11 +81,7 @@ def print_check(path: Path, report: check_job.CheckReport) -> None:
 def validate(path: Path, as_json: bool, now) -> None:
     session = open_session(path, now=now)
     report = validate_job.validate(session)
-    if as_json:
-        print_json(report.as_json())
-    else:
-        print_validate(report)
-    sys.exit(EXIT_PROBLEMS if report.failed else EXIT_OK)
+    finish(report, print_validate, as_json, report.failed)
 
 
 def print_validate(report: validate_job.ValidateReport) -> None:
@@ -101,11 +98,7 @@ def print_validate(report: validate_job.ValidateReport) -> None:
 def number(path: Path, as_json: bool, now) -> None:
     session = open_session(path, now=now)
     report = number_job.number(session)
-    if as_json:
-        print_json(report.as_json())
-    else:
-        print_number(report)
-    sys.exit(EXIT_PROBLEMS if report.failed else EXIT_OK)
+    finish(report, print_number, as_json, report.failed)
 
 
 def print_number(report: number_job.NumberReport) -> None:
@@ -124,11 +117,7 @@ def print_number(report: number_job.NumberReport) -> None:
 def sla(path: Path, as_json: bool, now) -> None:
     session = open_session(path, now=now)
     report = sla_job.sla(session)
-    if as_json:
-        print_json(report.as_json())
-    else:
-        print_sla(report)
-    sys.exit(EXIT_OK)
+    finish(report, print_sla, as_json)
 
 
 def print_sla(report: sla_job.SlaReport) -> None:

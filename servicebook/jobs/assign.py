@@ -68,7 +68,4 @@ def _write_changed(edits: Edits, table, key: str, values: dict[int, str]) -> Non
 
 
 def assign_records(session: Session) -> AssignReport:
-    edits = Edits()
-    report = assignment_edits(session, edits)
-    session.save(edits)
-    return report
+    return session.apply(assignment_edits)

@@ -123,7 +123,4 @@ def care_edits(session: Session, edits: Edits) -> CareReport:
 
 
 def care(session: Session) -> CareReport:
-    edits = Edits()
-    report = care_edits(session, edits)
-    session.save(edits)
-    return report
+    return session.apply(care_edits)

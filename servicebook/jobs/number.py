@@ -59,7 +59,4 @@ def numbering_edits(session: Session, edits: Edits) -> NumberReport:
 
 
 def number(session: Session) -> NumberReport:
-    edits = Edits()
-    report = numbering_edits(session, edits)
-    session.save(edits)
-    return report
+    return session.apply(numbering_edits)

@@ -64,7 +64,4 @@ def report_edits(session: Session, edits: Edits, period: Period | None = None) -
 
 
 def report(session: Session, period: Period | None = None) -> ReportReport:
-    edits = Edits()
-    result = report_edits(session, edits, period)
-    session.save(edits)
-    return result
+    return session.apply(report_edits, period)

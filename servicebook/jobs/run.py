@@ -70,19 +70,32 @@ def due_report(session: Session) -> Period | None:
     return None if sheet_title(period) in session.book.titles else period
 
 
-def run(session: Session, report_period: Period | None = None) -> RunReport:
-    edits = Edits()
+@dataclass
+class RowSteps:
+    number: NumberReport
+    assign: AssignReport | None
+    validate: ValidateReport
+    sla: SlaReport
+    care: CareReport
+
+
+def row_steps(session: Session, edits: Edits) -> RowSteps:
+    """The steps of a run that work on the rows, in order (each sees the ones before)."""
     numbered = numbering_edits(session, edits)
     # A workbook with no roster is simply not assigned; every other step still runs.
     roster = session.book.table("roster")
     assigned = assignment_edits(session, edits) if roster is not None and len(roster) else None
-    validated = validation_edits(session, edits)
-    timed = sla_edits(session, edits)
-    cared = care_edits(session, edits)
+    return RowSteps(numbered, assigned, validation_edits(session, edits), sla_edits(session, edits),
+                    care_edits(session, edits))
+
+
+def run(session: Session, report_period: Period | None = None) -> RunReport:
+    edits = Edits()
+    rows = row_steps(session, edits)
     mailed = mail_edits(session, edits)
     reported = report_edits(session, edits, report_period) if report_period else None
     backup = session.save(edits)
-    return RunReport(assigned, numbered, validated, timed, cared, mailed, backup, reported)
+    return RunReport(rows.assign, rows.number, rows.validate, rows.sla, rows.care, mailed, backup, reported)
 
 
 # ---------------------------------------------------------------- the scheduled run

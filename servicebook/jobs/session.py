@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from servicebook.definition import WorkbookDef, definition
@@ -26,6 +28,8 @@ from servicebook.xlsx.save import replace_atomically
 def _fingerprint(path: Path) -> tuple[int, int]:
     stat = path.stat()
     return stat.st_mtime_ns, stat.st_size
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -56,15 +60,26 @@ class Session:
             raise CannotRun(t("open.no_record_header", sheet=table.title))
         return table
 
+    def apply(self, step: Callable[..., T], *args: Any) -> T:
+        """One job's step, its edits written: what a command that does one thing runs."""
+        edits = Edits()
+        report = step(self, edits, *args)
+        self.save(edits)
+        return report
+
     def save(self, edits: Edits) -> Path | None:
-        """Write `edits` into the file; returns the backup of the previous version."""
+        """Write `edits` into the workbook; returns the backup of the previous version, if any."""
         if edits.is_empty():
             return None
+        if edits.counters:
+            counter_edits(self.book, edits.counters, edits)
+        return self._write(edits)
+
+    def _write(self, edits: Edits) -> Path | None:
+        """Into the file, safely: never while it is open, never over a change made meanwhile."""
         ensure_not_open(self.path)
         if _fingerprint(self.path) != self.fingerprint:
             raise CannotRun(t("save.changed_meanwhile", name=self.path.name))
-        if edits.counters:
-            counter_edits(self.book, edits.counters, edits)
         with stage(t("progress.saving")):
             write = partial(write_edits, self.path, edits=edits, definition=self.definition)
             backup = replace_atomically(self.path, write, self.sidecar.backups, int(self.settings["backup_keep"]))

@@ -268,7 +268,4 @@ def sla_edits(session: Session, edits: Edits) -> SlaReport:
 
 
 def sla(session: Session) -> SlaReport:
-    edits = Edits()
-    report = sla_edits(session, edits)
-    session.save(edits)
-    return report
+    return session.apply(sla_edits)

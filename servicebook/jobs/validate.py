@@ -103,7 +103,4 @@ def validation_edits(session: Session, edits: Edits) -> ValidateReport:
 
 
 def validate(session: Session) -> ValidateReport:
-    edits = Edits()
-    report = validation_edits(session, edits)
-    session.save(edits)
-    return report
+    return session.apply(validation_edits)
