@@ -110,14 +110,12 @@ def excel_serial_to_datetime(serial: float) -> datetime:
 
 def parse_time(value: object) -> ParsedTime:
     """Read a date or date-and-time the way a person meant it."""
-    if type(value) is datetime:   # the common case first: what the reader returns for a date cell
+    if isinstance(value, datetime):   # the common case first: what the reader returns for a date cell
         if value.microsecond or value.tzinfo:
             value = value.replace(tzinfo=None, microsecond=0)
         return ParsedTime(value)
     if is_blank(value):
         return EMPTY_TIME
-    if isinstance(value, datetime):
-        return ParsedTime(value.replace(tzinfo=None, microsecond=0))
     if isinstance(value, date):
         return ParsedTime(datetime.combine(value, time()), date_only=True)
     if isinstance(value, bool):

@@ -59,6 +59,13 @@ def clean_text(text: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
+def inline_string(text: str, prefix: str = "") -> str:
+    """The <is> of an inline-string cell; spaces at the ends and line breaks kept."""
+    p = prefix
+    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() or "\n" in text else ""
+    return f"<{p}is><{p}t{space}>{escape(text)}</{p}t></{p}is>"
+
+
 def cell_xml(ref: str, value: object, style: int, prefix: str = "", date1904: bool = False) -> str:
     """The <c> element for `value`; None or "" keeps only the cell's style (or nothing at all),
     as openpyxl writes an empty text."""
@@ -67,8 +74,7 @@ def cell_xml(ref: str, value: object, style: int, prefix: str = "", date1904: bo
     kind = type(value)
     if kind is str and value:
         text = clean_text(value) if _NEEDS_CLEANING.search(value) else value
-        space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() or "\n" in text else ""
-        return f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t{space}>{escape(text)}</{p}t></{p}is></{p}c>'
+        return f'<{p}c r="{ref}"{s} t="inlineStr">{inline_string(text, p)}</{p}c>'
     if value is None or value == "":
         return f'<{p}c r="{ref}"{s}/>' if style else ""
     if isinstance(value, bool):

@@ -162,44 +162,19 @@ class SheetPatcher:
         if _CUSTOM_FORMAT.search(attrs) and (s := _S.search(attrs)):
             row_style = int(s.group(1))
         attrs = _SPANS.sub(b"", attrs)   # an optional hint that our new cells would contradict
-        last_column = self._last_column(body)
-        if last_column < min(cells):
-            # Only cells after the last one: append (the common case, computed columns at the right).
-            added = "".join(self._cell(number, col, cells[col], row_style) for col in sorted(cells)).encode()
-            return b"<" + p + b"row" + attrs + b">" + body + added + b"</" + p + b"row>"
-        direct = self._replaced_directly(number, body, cells, last_column, row_style, result)
-        if direct is not None:
-            return b"<" + p + b"row" + attrs + b">" + direct + b"</" + p + b"row>"
-        cols, k = sorted(cells), 0
-        start = self._scan_from(body, number, cols[0])
-        out, last, expected, seen = [], 0, 1, self._columns_seen
-        for cell_start, cell_end, cell_attrs, inner in elements(body, p + b"c", start):
-            found = _R_CELL.search(cell_attrs)
-            letters = found.group(1) if found else None
-            col = (seen.get(letters) or self._column(letters)) if letters else expected
-            expected = col + 1
-            while k < len(cols) and cols[k] < col:
-                out += [body[last:cell_start], self._cell(number, cols[k], cells[cols[k]], row_style).encode()]
-                last, k = cell_start, k + 1
-            if k < len(cols) and cols[k] == col:
-                old_style = _S.search(cell_attrs)
-                if inner and (b"f" in inner or b't="s"' in cell_attrs):
-                    self._note_replaced(cell_attrs, inner, cells[col], result)
-                style = int(old_style.group(1)) if old_style else 0
-                out += [body[last:cell_start], self._cell(number, col, cells[col], row_style, style).encode()]
-                last, k = cell_end, k + 1
-            if k == len(cols):
-                break
-        out.append(body[last:])
-        out += [self._cell(number, col, cells[col], row_style).encode() for col in cols[k:]]
-        return b"<" + p + b"row" + attrs + b">" + b"".join(out) + b"</" + p + b"row>"
+        inner = self._replaced_directly(number, body, cells, row_style, result)
+        if inner is None:
+            inner = self._replaced_in_order(number, body, cells, row_style, result)
+        return b"<" + p + b"row" + attrs + b">" + inner + b"</" + p + b"row>"
 
-    def _replaced_directly(self, number: int, body: bytes, cells: dict[int, Any], last_column: int,
-                           row_style: int | None, result: PatchResult) -> bytes | None:
-        """Edits that fall on existing cells (found by their reference) or after the last cell, made
-        without reading the row's other cells; None when an edit needs a new cell in between."""
+    def _replaced_directly(self, number: int, body: bytes, cells: dict[int, Any], row_style: int | None,
+                           result: PatchResult) -> bytes | None:
+        """Edits that fall on existing cells (found by their reference) or after the last cell — the
+        computed columns at the right, on every run — made without reading the row's other cells;
+        None when an edit needs a new cell in between."""
         p = self.prefix.encode()
         row = str(number).encode()
+        last_column = self._last_column(body)
         out, last, tail = [], 0, []
         for col in sorted(cells):
             if col > last_column:
@@ -208,32 +183,44 @@ class SheetPatcher:
             start = body.find(b"<" + p + b'c r="' + self._letter_bytes(col) + row + b'"', last)
             if start < 0:
                 return None
-            head_end = body.find(b">", start)
-            if body[head_end - 1:head_end] == b"/":
-                cell_attrs, inner, end = body[start + len(p) + 2:head_end - 1], b"", head_end + 1
-            else:
-                close = body.find(b"</" + p + b"c>", head_end)
-                cell_attrs, inner, end = body[start + len(p) + 2:head_end], body[head_end + 1:close], close + len(p) + 4
-            if inner and (b"f" in inner or b't="s"' in cell_attrs):
-                self._note_replaced(cell_attrs, inner, cells[col], result)
-            old_style = _S.search(cell_attrs)
-            style = int(old_style.group(1)) if old_style else 0
-            out += [body[last:start], self._cell(number, col, cells[col], row_style, style).encode()]
+            _, end, cell_attrs, inner = next(elements(body, p + b"c", start))
+            out += [body[last:start], self._replacement(number, col, cells[col], cell_attrs, inner, row_style, result)]
             last = end
         out.append(body[last:])
         out += [self._cell(number, col, cells[col], row_style).encode() for col in tail]
         return b"".join(out)
 
-    def _scan_from(self, body: bytes, number: int, first: int) -> int:
-        """Where to start reading cells: at the first edited column's cell, or a few columns before
-        it when that cell does not exist yet; the row's start when neither can be found directly."""
-        row = str(number).encode()
-        opening = b"<" + self.prefix.encode() + b'c r="'
-        for col in range(first, max(0, first - 4), -1):
-            found = body.find(opening + self._letter_bytes(col) + row + b'"')
-            if found >= 0:
-                return found
-        return 0
+    def _replaced_in_order(self, number: int, body: bytes, cells: dict[int, Any], row_style: int | None,
+                           result: PatchResult) -> bytes:
+        """Every cell of the row read in order, new cells put where their column says."""
+        p = self.prefix.encode()
+        cols, k = sorted(cells), 0
+        out, last, expected, seen = [], 0, 1, self._columns_seen
+        for cell_start, cell_end, cell_attrs, inner in elements(body, p + b"c"):
+            found = _R_CELL.search(cell_attrs)
+            letters = found.group(1) if found else None
+            col = (seen.get(letters) or self._column(letters)) if letters else expected
+            expected = col + 1
+            while k < len(cols) and cols[k] < col:
+                out += [body[last:cell_start], self._cell(number, cols[k], cells[cols[k]], row_style).encode()]
+                last, k = cell_start, k + 1
+            if k < len(cols) and cols[k] == col:
+                out += [body[last:cell_start],
+                        self._replacement(number, col, cells[col], cell_attrs, inner, row_style, result)]
+                last, k = cell_end, k + 1
+            if k == len(cols):
+                break
+        out.append(body[last:])
+        out += [self._cell(number, col, cells[col], row_style).encode() for col in cols[k:]]
+        return b"".join(out)
+
+    def _replacement(self, number: int, col: int, value: Any, cell_attrs: bytes, inner: bytes,
+                     row_style: int | None, result: PatchResult) -> bytes:
+        """The new XML of an existing cell: its value replaced, its own format kept."""
+        if inner and (b"f" in inner or b't="s"' in cell_attrs):
+            self._note_replaced(cell_attrs, inner, value, result)
+        old_style = _S.search(cell_attrs)
+        return self._cell(number, col, value, row_style, int(old_style.group(1)) if old_style else 0).encode()
 
     def _letter_bytes(self, col: int) -> bytes:
         letters = self._letters.get(col) or self._letters.setdefault(col, column_letter(col))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-from xml.sax.saxutils import escape
 
 import openpyxl
 from lxml import etree
@@ -16,7 +15,8 @@ from servicebook.definition import WorkbookDef
 from servicebook.edits import Edits
 from servicebook.xlsx.apply import apply_sheet_edits
 from servicebook.xlsx.parts.book import BookPart
-from servicebook.xlsx.parts.package import Package, Rels, relative, resolve
+from servicebook.xlsx.parts.cells import inline_string
+from servicebook.xlsx.parts.package import Package, Rels, relative, rels_name, resolve
 from servicebook.xlsx.parts.styles import StyleSheet
 from servicebook.xlsx.template import build_sheet
 
@@ -109,7 +109,6 @@ class Transplant:
 
     def _remove_related(self, part: str) -> None:
         """The parts only a replaced sheet of ours used (its drawing and charts)."""
-        rels_name = part.rsplit("/", 1)
         rels = self.package.rels(part)
         for rel in rels.items():
             if rel.get("TargetMode") != "External":
@@ -117,7 +116,7 @@ class Transplant:
                 if self.package.exists(target):
                     self._remove_related(target)
                     self.package.remove(target)
-        name = f"{rels_name[0]}/_rels/{rels_name[1]}.rels"
+        name = rels_name(part)
         if self.package.exists(name):
             self.package.remove(name)
 
@@ -151,7 +150,5 @@ class Transplant:
         attrs, inner = match.group(1), match.group(3) or b""
         if not _SHARED.search(attrs) or not (v := _V.search(inner)):
             return match.group(0)
-        text = escape(self.strings[int(v.group(1))])
-        space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
-        return (b"<c" + _SHARED.sub(b"", attrs) + b' t="inlineStr"><is><t' + space.encode() + b">" + text.encode()
-                + b"</t></is></c>")
+        text = inline_string(self.strings[int(v.group(1))])
+        return b"<c" + _SHARED.sub(b"", attrs) + b' t="inlineStr">' + text.encode() + b"</c>"
