@@ -2,22 +2,40 @@
 backups, the record-number counters, the mail ledger, logs and the outbox.
 
 For `客服工作簿.xlsx` it is `客服工作簿.servicebook/`, next to it, so it travels with the file
-when the folder is copied, and a person can see what it is.
+when the folder is copied, and a person can see what it is. It also holds the writers' lock:
+every command that writes the workbook or the ledger holds it, so two never interleave.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+import threading
+from collections.abc import Iterator
 from contextlib import closing
+from datetime import datetime
 from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from servicebook.errors import CannotRun
+from servicebook.text import t
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, serial INTEGER NOT NULL);
 """
+LOCK_NAME = "run.lock"
+DAMAGED = ".damaged-"
 
 
 def sidecar_dir(workbook: Path) -> Path:
     return workbook.with_name(workbook.stem + ".servicebook")
+
+
+# Locks held by this process, by lock file: a job that calls another (the nightly run calls the
+# steps) takes the lock once; filelock's FileLock objects are not shared between instances.
+_held: dict[str, tuple[FileLock, int]] = {}
+_guard = threading.Lock()
 
 
 class Sidecar:
@@ -33,13 +51,72 @@ class Sidecar:
     def database(self) -> Path:
         return self.folder / "state.sqlite"
 
+    def make_folder(self) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except PermissionError:
+            raise CannotRun(t("save.read_only_folder", folder=str(self.folder.parent))) from None
+
+    # ------------------------------------------------------------ one writer at a time
+
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[None]:
+        """Hold the writers' lock; a second writer is refused at once."""
+        self.make_folder()
+        key = str((self.folder / LOCK_NAME).resolve())
+        with _guard:
+            held = _held.get(key)
+            if held is None:
+                lock = FileLock(key, timeout=0)
+                try:
+                    lock.acquire()
+                except Timeout:
+                    raise CannotRun(t("run.locked", name=self.workbook.name)) from None
+                except PermissionError:
+                    raise CannotRun(t("save.read_only_folder", folder=str(self.folder))) from None
+                held = (lock, 0)
+            _held[key] = (held[0], held[1] + 1)
+        try:
+            yield
+        finally:
+            with _guard:
+                lock, count = _held[key]
+                if count == 1:
+                    del _held[key]
+                    lock.release()
+                else:
+                    _held[key] = (lock, count - 1)
+
+    # ------------------------------------------------------------ the state database
+
     def connect(self) -> sqlite3.Connection:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.make_folder()
         connection = sqlite3.connect(self.database, timeout=30, isolation_level=None)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=FULL")
         connection.executescript(SCHEMA)
         return connection
+
+    def set_aside_if_damaged(self) -> Path | None:
+        """A state database that cannot be read is moved aside (never deleted) and a fresh one
+        starts; returns where the damaged copy went, for the caller to rebuild from the workbook."""
+        if not self.database.exists():
+            return None
+        try:
+            with closing(sqlite3.connect(self.database, timeout=30)) as db:
+                verdict = db.execute("PRAGMA quick_check").fetchone()
+                if verdict and verdict[0] == "ok":
+                    db.executescript(SCHEMA)
+                    return None
+        except sqlite3.DatabaseError:
+            pass
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        target = self.database.with_name(f"{self.database.name}{DAMAGED}{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            source = Path(str(self.database) + suffix)
+            if source.exists():
+                source.replace(Path(str(target) + suffix))
+        return target
 
     def counters(self) -> dict[str, int]:
         if not self.database.exists():

@@ -219,14 +219,31 @@ def test_a_month_of_nightly_runs(tmp_path, cli):
 # ---------------------------------------------------------------- one at a time, and Excel
 
 
-def test_a_second_run_while_one_holds_the_lock_exits_with_two(tmp_path, cli):
+LOCKED = "无法运行：另一个 servicebook 命令正在处理 客服工作簿.xlsx（例如每晚的定时运行），本次不运行。请稍后再试。\n"
+WRITERS = [["run"], ["mail"], ["care"], ["report"], ["validate"], ["number"], ["assign"], ["sla"], ["init"],
+           ["history", "N1", "--sheet"]]
+
+
+@pytest.mark.parametrize("command", WRITERS, ids=lambda c: c[0])
+def test_every_writer_is_refused_while_another_holds_the_lock(tmp_path, cli, command):
     path = care_workbook(tmp_path)
     Sidecar(path).folder.mkdir(exist_ok=True)
     before = path.read_bytes()
     with FileLock(str(Sidecar(path).folder / "run.lock")):
-        result = cli("run", path, "--now", "2024-09-05 02:00")
-    assert result.code == 2 and "另一个 servicebook run 正在处理这个工作簿" in result.err
+        now = ["--now", "2024-09-05 02:00"] if command[0] not in ("init", "history") else []
+        result = cli(command[0], path, *command[1:], *now)
+    assert (result.code, result.err) == (2, LOCKED)
     assert path.read_bytes() == before
+    assert not (Sidecar(path).folder / "state.sqlite").exists()
+
+
+def test_readers_are_not_refused_while_a_writer_holds_the_lock(tmp_path, cli):
+    path = care_workbook(tmp_path, [good_record(ticket_no="CSF20240901000001", customer_id="N1")])
+    Sidecar(path).folder.mkdir(exist_ok=True)
+    with FileLock(str(Sidecar(path).folder / "run.lock")):
+        assert cli("check", path).code == 0
+        assert cli("history", path, "N1").code == 0
+        assert cli("mail", path, "--preview", "--now", "2024-09-05 02:00").code == 0
 
 
 def test_two_real_runs_started_together_never_overlap(tmp_path):
@@ -246,7 +263,7 @@ def test_two_real_runs_started_together_never_overlap(tmp_path):
     second = subprocess.run(command, capture_output=True, text=True, timeout=300)
     _out, err = first.communicate(timeout=600)
     assert first.returncode in (0, 1), err
-    assert second.returncode == 2 and "正在处理这个工作簿" in second.stderr
+    assert second.returncode == 2 and "另一个 servicebook 命令正在处理 大工作簿.xlsx" in second.stderr
 
 
 def owner_file(path):

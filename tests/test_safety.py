@@ -88,9 +88,12 @@ def test_an_exception_while_writing_leaves_the_original_intact(tmp_path, cli, mo
     monkeypatch.setattr(Package, "save", broken_save)
     monkeypatch.setenv("SERVICEBOOK_DEBUG", "")
     result = cli("validate", path, "--now", NOW)
-    assert result.code == 2
+    disk_full = "无法运行：磁盘空间已满，写入失败。工作簿未改动；请清理磁盘空间后重新运行。\n"
+    assert (result.code, result.err) == (2, disk_full)
     assert path.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["客服工作簿.xlsx"]  # no temporary file left
+    # No temporary file left: beside the workbook only the tool's folder, holding only the writers' lock.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["客服工作簿.servicebook", "客服工作簿.xlsx"]
+    assert [p.name for p in (tmp_path / "客服工作簿.servicebook").iterdir()] == ["run.lock"]
 
 
 def test_a_kill_during_the_write_leaves_the_original_intact(tmp_path):

@@ -33,7 +33,7 @@ class LiveSession(Session):
 
     live: LiveBook | None = None
 
-    def _write(self, edits: Edits) -> None:
+    def _write(self, edits: Edits, backup: bool = True) -> None:
         self.live.apply(edits, self.definition)
 
 
@@ -145,28 +145,57 @@ def report(book: Any = None) -> None:
 
 def mail_preview(book: Any = None) -> None:
     from servicebook.cli.mail_cmds import print_mail
-    from servicebook.jobs.mail import mail_edits
+    from servicebook.jobs import mail as mail_job
 
-    press(t("addin.button.mail_preview"), book, lambda s: summary(print_mail, mail_edits(s, Edits(), preview=True)))
+    press(t("addin.button.mail_preview"), book, lambda s: summary(print_mail, mail_job.preview(s)))
+
+
+def _holds(path: Path, numbers: set[str]) -> bool:
+    """Whether the file on disk holds every record number given in Excel that an email names."""
+    from servicebook.domain.values import as_text
+    from servicebook.xlsx.read import load_book
+
+    if not numbers:
+        return True
+    records = load_book(path, definition()).table("records")
+    return records is not None and numbers <= {as_text(v) for v in records.column("ticket_no")}
 
 
 def mail_send(book: Any = None) -> None:
-    """The list of what would go out first; nothing is sent unless the user confirms."""
+    """The list of what would go out first; nothing is sent unless the user confirms, and nothing
+    before the workbook is saved with the numbers the emails carry."""
     from servicebook.cli.mail_cmds import print_mail
-    from servicebook.jobs.mail import mail_edits
+    from servicebook.jobs import mail as mail_job
+    from servicebook.jobs.assign import assignment_edits
+    from servicebook.jobs.number import numbering_edits
 
     label = t("addin.button.mail_send")
 
     def work(session: LiveSession) -> str:
-        preview = mail_edits(session, Edits(), preview=True)
-        waiting = summary(print_mail, preview)
-        if not preview.results:
-            return waiting
-        answer = session.live.app.alert(t("addin.confirm_send", preview=waiting), title=label,
-                                        buttons="ok_cancel", mode="info")
-        if answer != "ok":
-            return t("addin.send_cancelled")
-        return _job(session, mail_edits, print_mail)
+        with session.sidecar.writer():
+            edits = Edits()
+            numbered = numbering_edits(session, edits)   # the numbers and agents the emails name
+            roster = session.book.table("roster")
+            if roster is not None and len(roster):
+                assignment_edits(session, edits)
+            session.save(edits)
+            outgoing, recovered = mail_job.plan(session)
+            if not outgoing.waiting:
+                return summary(print_mail, mail_job.MailReport(False, "", already=outgoing.already,
+                                                               problems=outgoing.problems))
+            preview = mail_job.preview(session)
+            answer = session.live.app.alert(t("addin.confirm_send", preview=summary(print_mail, preview)),
+                                            title=label, buttons="ok_cancel", mode="info")
+            if answer != "ok":
+                return t("addin.send_cancelled")
+            try:
+                session.live.save()
+            except Exception as error:   # Excel refused (read-only, locked, disk full): nothing goes out
+                return t("addin.not_saved", error=f"{type(error).__name__}: {error}"[:200])
+            given = {number for _, number in numbered.numbered}
+            if not _holds(session.path, {item.ticket for item in outgoing.waiting} & given):
+                return t("addin.not_saved", error=t("addin.numbers_not_in_file"))
+            return summary(print_mail, mail_job.send(session, outgoing, recovered))
 
     press(label, book, work)
 
@@ -176,7 +205,7 @@ def run_all(book: Any = None) -> None:
     from servicebook.cli.people_cmds import print_assign
     from servicebook.cli.run_cmds import print_care
     from servicebook.cli.workbook_cmds import print_number, print_sla, print_validate
-    from servicebook.jobs.mail import mail_edits
+    from servicebook.jobs import mail as mail_job
     from servicebook.jobs.run import row_steps
 
     def work(session: LiveSession) -> str:
@@ -189,7 +218,7 @@ def run_all(book: Any = None) -> None:
         lines.append(summary(print_sla, steps.sla).split("\n")[0])
         lines.append(summary(print_care, steps.care))
         session.save(edits)
-        waiting = mail_edits(session, Edits(), preview=True)
+        waiting = mail_job.preview(session)
         lines.append(t("addin.mail_waiting", count=len(waiting.results)))
         return "\n".join(line for line in lines if line)
 

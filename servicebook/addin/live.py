@@ -58,6 +58,10 @@ class LiveBook:
 
     # ------------------------------------------------------------ writing
 
+    def save(self) -> None:
+        """Save the workbook in Excel, under its own name (as the user's Ctrl+S would)."""
+        self.book.save()
+
     @contextlib.contextmanager
     def quiet(self, status: str) -> Iterator[None]:
         """No screen redraws, recalculation or events while we write; the status bar says what runs."""

@@ -5,6 +5,7 @@ Exit codes: 0 done, 1 problems found in the data, 2 the command could not run.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
@@ -13,7 +14,7 @@ import click
 from servicebook import __version__
 from servicebook.batch import tune_for_batch
 from servicebook.cli.common import EXIT_CANNOT_RUN, print_cannot_run
-from servicebook.errors import CannotRun
+from servicebook.errors import CannotRun, explain
 from servicebook.text import t
 
 
@@ -40,6 +41,7 @@ def main() -> None:
         if hasattr(stream, "reconfigure") and (stream.encoding or "").lower() not in readable:
             stream.reconfigure(encoding="utf-8", errors="replace")
     tune_for_batch()
+    logging.raiseExceptions = False   # a log that cannot be written (a full disk) must not print a traceback
     try:
         app(standalone_mode=False)
     except click.exceptions.Exit as done:
@@ -59,5 +61,9 @@ def main() -> None:
     except Exception as error:  # the last line of defence: a message, not a traceback
         if os.environ.get("SERVICEBOOK_DEBUG"):
             raise
+        explained = explain(error)
+        if explained:
+            print_cannot_run(CannotRun(explained))
+            sys.exit(EXIT_CANNOT_RUN)
         click.echo(t("cli.internal_error", error=f"{type(error).__name__}: {error}"), err=True)
         sys.exit(EXIT_CANNOT_RUN)

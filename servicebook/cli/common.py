@@ -48,13 +48,21 @@ def printed(printer: Callable[[Any], None], report: Any) -> str:
     return buffer.getvalue()
 
 
-def finish(report: Any, printer: Callable[[Any], None], as_json: bool, failed: bool = False) -> NoReturn:
-    """Print a job's report (its JSON with --json) and exit: 1 when it found problems."""
+def finish(report: Any, printer: Callable[[Any], None], as_json: bool, failed: bool = False,
+           warnings: list[str] | None = None) -> NoReturn:
+    """Print a job's report (its JSON with --json) and exit: 1 when it found problems.
+    `warnings`: what the session said once (a rebuilt state file, a log not saved), on stderr."""
     if as_json:
         print_json(report.as_json())
     else:
         printer(report)
+    print_warnings(warnings or [])
     sys.exit(EXIT_PROBLEMS if failed else EXIT_OK)
+
+
+def print_warnings(warnings: list[str]) -> None:
+    for warning in warnings:
+        click.echo("! " + warning, err=True)
 
 
 def print_problems(problems: list[Problem], more_hint: str = "") -> None:

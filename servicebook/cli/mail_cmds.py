@@ -28,9 +28,9 @@ from servicebook.text import t
 @json_option
 @now_option
 def mail(path: Path, preview: bool, as_json: bool, now) -> None:
-    session = open_session(path, now=now, writing=not preview)
-    report = mail_job.mail(session, preview=preview)
-    finish(report, print_mail, as_json, report.failed)
+    with open_session(path, now=now, writing=not preview) as session:
+        report = mail_job.mail(session, preview_only=preview)
+    finish(report, print_mail, as_json, report.failed, session.warnings)
 
 
 def print_mail(report: mail_job.MailReport) -> None:

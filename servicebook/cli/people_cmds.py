@@ -30,9 +30,9 @@ from servicebook.text import t
 @json_option
 @now_option
 def assign(path: Path, as_json: bool, now) -> None:
-    session = open_session(path, now=now)
-    report = assign_job.assign_records(session)
-    finish(report, print_assign, as_json, report.failed)
+    with open_session(path, now=now) as session:
+        report = assign_job.assign_records(session)
+    finish(report, print_assign, as_json, report.failed, session.warnings)
 
 
 def print_assign(report: assign_job.AssignReport) -> None:
@@ -51,20 +51,20 @@ def print_assign(report: assign_job.AssignReport) -> None:
 @click.option("--sheet", is_flag=True, help=t("history.sheet_help"))
 @json_option
 def history(path: Path, query: str, sheet: bool, as_json: bool) -> None:
-    session = open_session(path, writing=sheet)
-    found = history_job.lookup(session, query)
-    if as_json:
-        print_json(found.as_json())
-    else:
-        print_history(found)
-    if found.found is None:
-        sys.exit(EXIT_PROBLEMS)
-    if sheet:
-        edits = Edits()
-        title = history_job.history_sheet_edits(found.found, edits)
-        session.save(edits)
-        if not as_json:
-            click.echo(t("history.sheet_written", sheet=title))
+    with open_session(path, writing=sheet) as session:
+        found = history_job.lookup(session, query)
+        if as_json:
+            print_json(found.as_json())
+        else:
+            print_history(found)
+        if found.found is None:
+            sys.exit(EXIT_PROBLEMS)
+        if sheet:
+            edits = Edits()
+            title = history_job.history_sheet_edits(found.found, edits)
+            session.save(edits)
+            if not as_json:
+                click.echo(t("history.sheet_written", sheet=title))
     sys.exit(EXIT_OK)
 
 

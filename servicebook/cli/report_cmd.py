@@ -47,9 +47,9 @@ def print_report(result: report_job.ReportReport) -> None:
 @now_option
 def report(path: Path, month_text, week_text, day_text, as_json: bool, now) -> None:
     period = _period(month_text, week_text, day_text)
-    session = open_session(path, now=now)
-    result = report_job.report(session, period)
-    finish(result, print_report, as_json)
+    with open_session(path, now=now) as session:
+        result = report_job.report(session, period)
+    finish(result, print_report, as_json, warnings=session.warnings)
 
 
 COMMANDS = [report]

@@ -58,7 +58,7 @@ def print_run(report: run_job.RunReport) -> None:
 @now_option
 def run(path: Path, wait_minutes: float, as_json: bool, now) -> None:
     report = run_job.scheduled_run(path, now, wait_minutes * 60, log=run_lines)
-    finish(report, print_run, as_json, report.failed)
+    finish(report, print_run, as_json, report.failed, report.warnings)
 
 
 def print_care(report: care_job.CareReport) -> None:
@@ -77,9 +77,9 @@ def print_care(report: care_job.CareReport) -> None:
 @json_option
 @now_option
 def care(path: Path, as_json: bool, now) -> None:
-    session = open_session(path, now=now)
-    report = care_job.care(session)
-    finish(report, print_care, as_json)
+    with open_session(path, now=now) as session:
+        report = care_job.care(session)
+    finish(report, print_care, as_json, warnings=session.warnings)
 
 
 def _time(_ctx, _param, value: str) -> tuple[int, int]:

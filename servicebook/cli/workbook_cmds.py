@@ -43,8 +43,8 @@ def init(path: Path) -> None:
 @workbook_argument
 @json_option
 def check(path: Path, as_json: bool) -> None:
-    session = open_session(path, writing=False)
-    report = check_job.check(session)
+    with open_session(path, writing=False) as session:
+        report = check_job.check(session)
     if as_json:
         print_json(report.as_json())
     else:
@@ -79,9 +79,9 @@ def print_check(path: Path, report: check_job.CheckReport) -> None:
 @json_option
 @now_option
 def validate(path: Path, as_json: bool, now) -> None:
-    session = open_session(path, now=now)
-    report = validate_job.validate(session)
-    finish(report, print_validate, as_json, report.failed)
+    with open_session(path, now=now) as session:
+        report = validate_job.validate(session)
+    finish(report, print_validate, as_json, report.failed, session.warnings)
 
 
 def print_validate(report: validate_job.ValidateReport) -> None:
@@ -96,9 +96,9 @@ def print_validate(report: validate_job.ValidateReport) -> None:
 @json_option
 @now_option
 def number(path: Path, as_json: bool, now) -> None:
-    session = open_session(path, now=now)
-    report = number_job.number(session)
-    finish(report, print_number, as_json, report.failed)
+    with open_session(path, now=now) as session:
+        report = number_job.number(session)
+    finish(report, print_number, as_json, report.failed, session.warnings)
 
 
 def print_number(report: number_job.NumberReport) -> None:
@@ -115,9 +115,9 @@ def print_number(report: number_job.NumberReport) -> None:
 @json_option
 @now_option
 def sla(path: Path, as_json: bool, now) -> None:
-    session = open_session(path, now=now)
-    report = sla_job.sla(session)
-    finish(report, print_sla, as_json)
+    with open_session(path, now=now) as session:
+        report = sla_job.sla(session)
+    finish(report, print_sla, as_json, warnings=session.warnings)
 
 
 def print_sla(report: sla_job.SlaReport) -> None:

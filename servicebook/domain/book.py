@@ -12,7 +12,7 @@ from servicebook.domain.problems import ERROR, WARNING, Problem
 from servicebook.domain.settings import Settings, Vocabulary, read_settings, read_vocabulary
 from servicebook.domain.suggest import canonical
 from servicebook.domain.table import SheetTable, build_table, column_letter
-from servicebook.domain.values import as_text, is_blank
+from servicebook.domain.values import as_text, digits_only, is_blank
 from servicebook.text import t
 
 Grid = Sequence[Sequence[object]]
@@ -52,7 +52,7 @@ class Book:
         counters: dict[str, int] = {}
         for prefix, serial in zip(table.column("prefix"), table.column("serial"), strict=True):
             text = as_text(serial)
-            if not is_blank(prefix) and text.isdigit():
+            if not is_blank(prefix) and digits_only(text):
                 counters[as_text(prefix)] = max(counters.get(as_text(prefix), 0), int(text))
         return counters
 

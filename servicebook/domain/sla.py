@@ -23,7 +23,7 @@ from servicebook.domain.settings import Vocabulary
 from servicebook.domain.sla_settings import SlaSettings
 from servicebook.domain.status_history import StatusEvent, intervals_in
 from servicebook.domain.table import SheetTable
-from servicebook.domain.values import as_text, parse_time
+from servicebook.domain.values import FIRST_YEAR, LAST_YEAR, as_text, parse_time
 from servicebook.text import t
 
 METRICS = ("accept", "first_response", "resolve", "update")
@@ -115,7 +115,7 @@ def time_column(values: list[object]) -> np.ndarray:
     """A column of dates and times as seconds since 1970 (MISSING where unreadable or empty)."""
     out = np.full(len(values), MISSING, dtype=np.int64)
     for i, value in enumerate(values):
-        if type(value) is datetime:
+        if type(value) is datetime and FIRST_YEAR <= value.year <= LAST_YEAR:
             out[i] = (value - EPOCH).total_seconds()
         elif value is not None and value != "":
             parsed = parse_time(value).value

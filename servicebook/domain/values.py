@@ -18,6 +18,10 @@ from email_validator import EmailNotValidError, validate_email
 EXCEL_EPOCH = datetime(1899, 12, 30)
 # Serial numbers Excel would show as dates between 1982 and 2119: anything else is not a date.
 _SERIAL_RANGE = (30000.0, 80000.0)
+# Times a service record can hold; 9999-12-31 is a typing slip (or a "never"), not a deadline to
+# compute from: such a cell is reported, and left out of every computation.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+MAX_DIGITS = 18   # longer digit strings are not scores or serials (and int() refuses past 4,300)
 
 
 def is_blank(value: object) -> bool:
@@ -36,7 +40,8 @@ def as_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+        # Past 15 digits Excel shows a number in scientific notation, and so do we.
+        return str(int(value)) if abs(value) < 1e15 else f"{value:.15g}"
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
@@ -61,10 +66,16 @@ class ParsedTime:
     as_number: bool = False
     date_only: bool = False
     error: bool = False
+    implausible: bool = False     # a real date, but of a year no record can have (9999-12-31)
 
 
 EMPTY_TIME = ParsedTime(None)
 BAD_TIME = ParsedTime(None, error=True)
+IMPLAUSIBLE_TIME = ParsedTime(None, error=True, implausible=True)
+
+
+def plausible(value: datetime) -> bool:
+    return FIRST_YEAR <= value.year <= LAST_YEAR
 
 _DATE = r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*[日号]?"
 _COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?=\D|$)")
@@ -100,6 +111,8 @@ def _parse_text_time(text: str) -> ParsedTime:
         parsed = datetime(year, month, day, hour, minute, second)
     except ValueError:
         return BAD_TIME
+    if not plausible(parsed):
+        return IMPLAUSIBLE_TIME
     return ParsedTime(parsed, as_text=True, date_only=not has_time)
 
 
@@ -111,12 +124,16 @@ def excel_serial_to_datetime(serial: float) -> datetime:
 def parse_time(value: object) -> ParsedTime:
     """Read a date or date-and-time the way a person meant it."""
     if isinstance(value, datetime):   # the common case first: what the reader returns for a date cell
+        if not plausible(value):
+            return IMPLAUSIBLE_TIME
         if value.microsecond or value.tzinfo:
             value = value.replace(tzinfo=None, microsecond=0)
         return ParsedTime(value)
     if is_blank(value):
         return EMPTY_TIME
     if isinstance(value, date):
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            return IMPLAUSIBLE_TIME
         return ParsedTime(datetime.combine(value, time()), date_only=True)
     if isinstance(value, bool):
         return BAD_TIME
@@ -134,13 +151,18 @@ def parse_time(value: object) -> ParsedTime:
 # ---------------------------------------------------------------- scores
 
 
+def digits_only(text: str) -> bool:
+    """ASCII digits, and few enough to be a number a person typed (int() refuses 4,300 digits)."""
+    return 0 < len(text) <= MAX_DIGITS and text.isascii() and text.isdigit()
+
+
 def parse_score(value: object) -> int | None:
     """A 1–5 satisfaction score, or None when the cell is not one."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)) and float(value).is_integer():
+    if isinstance(value, (int, float)) and math.isfinite(value) and float(value).is_integer():
         score = int(value)
-    elif isinstance(value, str) and normalize_text(value).isdigit():
+    elif isinstance(value, str) and digits_only(normalize_text(value)):
         score = int(normalize_text(value))
     else:
         return None

@@ -38,7 +38,7 @@ def demo(folder: Path, now: datetime | None = None, size: DemoSize | None = None
     with stage(t("progress.generating")):
         data = generate(now, size or DemoSize(), seed)
         write_demo(path, data, definition())
-    session = open_session(path, now=now)
-    checked = check_job.check(session)
-    ran = run_job.run(session, report_period=last_full_month(now.date()))
+    with open_session(path, now=now) as session:
+        checked = check_job.check(session)
+        ran = run_job.run(session, report_period=last_full_month(now.date()))
     return DemoReport(path, len(data.records), checked, ran)

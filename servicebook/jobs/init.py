@@ -52,10 +52,10 @@ def init(path: Path) -> InitReport:
     if not path.parent.exists():
         raise CannotRun(t("open.no_folder", path=str(path.parent)))
     if path.exists():
-        session = open_session(path)
-        edits = Edits()
-        added = missing_sheets(session.book, edits)
-        session.save(edits)
+        with open_session(path) as session:
+            edits = Edits()
+            added = missing_sheets(session.book, edits)
+            session.save(edits)
         return InitReport(path, False, added)
     if path.suffix.lower() == ".xlsm":
         raise CannotRun(t("init.no_xlsm"))

@@ -12,18 +12,17 @@ import logging
 import logging.handlers
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-
-from filelock import FileLock, Timeout
 
 from servicebook.domain.report import Period, last_full_month
 from servicebook.edits import Edits
 from servicebook.errors import CannotRun, WorkbookBusy
+from servicebook.jobs import mail as mail_job
 from servicebook.jobs.assign import AssignReport, assignment_edits
 from servicebook.jobs.care import CareReport, care_edits
-from servicebook.jobs.mail import MailReport, mail_edits
+from servicebook.jobs.mail import MailReport
 from servicebook.jobs.number import NumberReport, numbering_edits
 from servicebook.jobs.report import ReportReport, report_edits, sheet_title
 from servicebook.jobs.session import Session, open_session
@@ -32,6 +31,7 @@ from servicebook.jobs.validate import ValidateReport, validation_edits
 from servicebook.sidecar import Sidecar
 from servicebook.text import t
 from servicebook.xlsx.lock import ensure_not_open
+from servicebook.xlsx.read import ensure_workbook
 
 LOG_BYTES, LOG_COPIES = 1_000_000, 5
 
@@ -46,6 +46,7 @@ class RunReport:
     mail: MailReport
     backup: Path | None
     report: ReportReport | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -61,6 +62,7 @@ class RunReport:
             "mail": self.mail.as_json(),
             "report": self.report.as_json() if self.report else None,
             "backup": str(self.backup) if self.backup else None,
+            "warnings": self.warnings,
         }
 
 
@@ -90,19 +92,25 @@ def row_steps(session: Session, edits: Edits) -> RowSteps:
 
 
 def run(session: Session, report_period: Period | None = None) -> RunReport:
+    """Every step, in the order of commitment: the rows' edits (numbers, assignments, care rows,
+    everything an email may name) are saved first; only then do the emails go out; 邮件日志 last."""
     edits = Edits()
     rows = row_steps(session, edits)
-    mailed = mail_edits(session, edits)
+    outgoing, recovered = mail_job.plan(session)
     reported = report_edits(session, edits, report_period) if report_period else None
     backup = session.save(edits)
-    return RunReport(rows.assign, rows.number, rows.validate, rows.sla, rows.care, mailed, backup, reported)
+    mailed = mail_job.send(session, outgoing, recovered)
+    return RunReport(rows.assign, rows.number, rows.validate, rows.sla, rows.care, mailed, backup, reported,
+                     list(session.warnings))
 
 
 # ---------------------------------------------------------------- the scheduled run
 
 
 def run_logger(workbook: Path) -> logging.Logger:
-    folder = Sidecar(workbook).folder / "logs"
+    sidecar = Sidecar(workbook)
+    sidecar.make_folder()
+    folder = sidecar.folder / "logs"
     folder.mkdir(parents=True, exist_ok=True)
     logger = logging.getLogger(f"servicebook.run.{workbook.resolve()}")
     if not logger.handlers:
@@ -133,29 +141,21 @@ def scheduled_run(path: Path, now: datetime | None, wait_seconds: float,
                   log: Callable[[RunReport], list[str]] | None = None) -> RunReport:
     """The nightly job: lock, wait for Excel, run everything, log it."""
     path = Path(path)
+    ensure_workbook(path)   # before anything is created beside it: a failed run leaves nothing
     logger = run_logger(path)
-    sidecar = Sidecar(path)
-    sidecar.folder.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(sidecar.folder / "run.lock"), timeout=0)
     try:
-        lock.acquire()
-    except Timeout:
-        logger.warning(t("run.locked"))
-        raise CannotRun(t("run.locked")) from None
-    try:
-        logger.info(t("run.started", path=str(path)))
-        wait_until_closed(path, wait_seconds)
-        session = open_session(path, now=now)
-        report = run(session, due_report(session))
-        for line in (log(report) if log else []):
-            logger.info(line)
-        logger.info(t("run.finished", code=1 if report.failed else 0))
-        return report
+        with Sidecar(path).writer():
+            logger.info(t("run.started", path=str(path)))
+            wait_until_closed(path, wait_seconds)
+            with open_session(path, now=now) as session:
+                report = run(session, due_report(session))
+            for line in (log(report) if log else []):
+                logger.info(line)
+            logger.info(t("run.finished", code=1 if report.failed else 0))
+            return report
     except CannotRun as error:
         logger.error(" ".join([error.message, *error.details]))
         raise
     except Exception:
         logger.exception(t("run.crashed"))
         raise
-    finally:
-        lock.release()

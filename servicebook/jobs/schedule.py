@@ -50,16 +50,29 @@ class Schedule:
         # The shell opens this file before servicebook runs: the folder must exist (see prepare()).
         out = Sidecar(self.workbook).folder / "logs" / "cron.out"
         command = f"{shlex.quote(self.python)} -m servicebook run {shlex.quote(str(self.workbook))}"
-        return f"{self.minute} {self.hour} * * * {command} >> {shlex.quote(str(out))} 2>&1 {MARK}{self.workbook}"
+        line = f"{command} >> {shlex.quote(str(out))} 2>&1 {MARK}{self.workbook}"
+        return f"{self.minute} {self.hour} * * * {_cron_escape(line)}"
+
+    @property
+    def cron_mark(self) -> str:
+        """How this workbook's entry ends in the crontab (to replace it, never duplicate it)."""
+        return _cron_escape(f"{MARK}{self.workbook}")
 
     def systemd(self) -> tuple[str, str]:
-        service = ("[Unit]\nDescription=servicebook nightly run for " + self.workbook.name + "\n\n[Service]\n"
-                   "Type=oneshot\nExecStart=" + shlex.join([self.python, "-m", "servicebook", "run",
-                                                           str(self.workbook)]) + "\n")
-        timer = ("[Unit]\nDescription=servicebook nightly run for " + self.workbook.name + "\n\n[Timer]\n"
+        # systemd.unit(5): % starts a specifier (%h, %n…) in Description and ExecStart; %% is a percent sign.
+        name = self.workbook.name.replace("%", "%%")
+        command = shlex.join([self.python, "-m", "servicebook", "run", str(self.workbook)]).replace("%", "%%")
+        service = ("[Unit]\nDescription=servicebook nightly run for " + name + "\n\n[Service]\n"
+                   "Type=oneshot\nExecStart=" + command + "\n")
+        timer = ("[Unit]\nDescription=servicebook nightly run for " + name + "\n\n[Timer]\n"
                  f"OnCalendar=*-*-* {self.hour:02d}:{self.minute:02d}:00\nPersistent=true\n\n"
                  "[Install]\nWantedBy=timers.target\n")
         return service, timer
+
+
+def _cron_escape(text: str) -> str:
+    """crontab(5): an unescaped % ends the command and turns the rest into its standard input."""
+    return text.replace("%", "\\%")
 
 
 def prepare(schedule: Schedule) -> None:
@@ -78,7 +91,7 @@ def install(schedule: Schedule) -> str:
         raise CannotRun(t("schedule.no_crontab"))
     current = subprocess.run([crontab, "-l"], capture_output=True, text=True)
     lines = [line for line in (current.stdout if current.returncode == 0 else "").splitlines()
-             if not line.endswith(f"{MARK}{schedule.workbook}")]   # replace, never duplicate
+             if not line.endswith(schedule.cron_mark)]   # replace, never duplicate
     lines.append(schedule.cron())
     done = subprocess.run([crontab, "-"], input="\n".join(lines) + "\n", capture_output=True, text=True)
     if done.returncode != 0:

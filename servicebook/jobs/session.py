@@ -1,7 +1,13 @@
-"""One command's hold on a workbook file: checked, read, and written back safely."""
+"""One command's hold on a workbook file: checked, read, and written back safely.
+
+A session that writes holds the writers' lock beside the workbook from the moment it opens
+until it closes, so no two commands (the nightly run, `mail`, a supervisor's `report`) ever
+interleave their reads and writes of the workbook and the ledger.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,10 +22,11 @@ from servicebook.domain.table import SheetTable
 from servicebook.edits import Edits
 from servicebook.errors import CannotRun
 from servicebook.jobs.counters import counter_edits
+from servicebook.jobs.state import restore_if_damaged
 from servicebook.progress import stage
 from servicebook.sidecar import Sidecar
 from servicebook.text import t
-from servicebook.xlsx.lock import ensure_not_open
+from servicebook.xlsx.lock import ensure_not_open, ensure_writable
 from servicebook.xlsx.parts.writer import write_edits
 from servicebook.xlsx.read import ensure_workbook, load_book
 from servicebook.xlsx.save import replace_atomically
@@ -39,6 +46,17 @@ class Session:
     now: datetime
     fingerprint: tuple[int, int]
     cache: dict = field(default_factory=dict)   # results one step computes and a later step reuses
+    warnings: list[str] = field(default_factory=list)   # said once, by whatever renders the result
+    _resources: contextlib.ExitStack = field(default_factory=contextlib.ExitStack, repr=False)
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._resources.close()
 
     @property
     def definition(self) -> WorkbookDef:
@@ -67,24 +85,27 @@ class Session:
         self.save(edits)
         return report
 
-    def save(self, edits: Edits) -> Path | None:
-        """Write `edits` into the workbook; returns the backup of the previous version, if any."""
+    def save(self, edits: Edits, backup: bool = True) -> Path | None:
+        """Write `edits` into the workbook; returns the backup of the previous version, if any.
+        `backup=False` for a second write in the same command: its previous version differs
+        from the backed-up one only by what the tool itself just wrote."""
         if edits.is_empty():
             return None
         if edits.counters:
             counter_edits(self.book, edits.counters, edits)
-        return self._write(edits)
+        return self._write(edits, backup)
 
-    def _write(self, edits: Edits) -> Path | None:
+    def _write(self, edits: Edits, backup: bool) -> Path | None:
         """Into the file, safely: never while it is open, never over a change made meanwhile."""
         ensure_not_open(self.path)
         if _fingerprint(self.path) != self.fingerprint:
             raise CannotRun(t("save.changed_meanwhile", name=self.path.name))
+        keep = int(self.settings["backup_keep"]) if backup else 0
         with stage(t("progress.saving")):
             write = partial(write_edits, self.path, edits=edits, definition=self.definition)
-            backup = replace_atomically(self.path, write, self.sidecar.backups, int(self.settings["backup_keep"]))
+            saved = replace_atomically(self.path, write, self.sidecar.backups, keep)
         self.fingerprint = _fingerprint(self.path)
-        return backup
+        return saved
 
 
 def local_now(timezone: str) -> datetime:
@@ -93,15 +114,28 @@ def local_now(timezone: str) -> datetime:
 
 
 def open_session(path: Path, *, now: datetime | None = None, writing: bool = True) -> Session:
-    """Check the file, refuse early what a write would refuse later, and read it."""
+    """Check the file, refuse early what a write would refuse later, take the writers' lock when
+    writing, and read it. Use it in a `with` block: the lock is held until the session closes."""
     path = Path(path)
     ensure_workbook(path)
-    if writing:
-        ensure_not_open(path)
-    fingerprint = _fingerprint(path)
-    with stage(t("progress.reading")):
-        book = load_book(path, definition())
-    if book.settings.errors:
-        raise CannotRun(t("open.bad_settings"), [p.describe() for p in book.settings.errors])
-    session = Session(path, book, now or local_now(book.settings["timezone"]), fingerprint)
-    return session
+    resources = contextlib.ExitStack()
+    try:
+        if writing:
+            ensure_writable(path)
+            ensure_not_open(path)
+            resources.enter_context(Sidecar(path).writer())
+        fingerprint = _fingerprint(path)
+        with stage(t("progress.reading")):
+            book = load_book(path, definition())
+        if book.settings.errors:
+            raise CannotRun(t("open.bad_settings"), [p.describe() for p in book.settings.errors])
+        session = Session(path, book, now or local_now(book.settings["timezone"]), fingerprint,
+                          _resources=resources)
+        if writing:
+            warning = restore_if_damaged(book, session.sidecar)
+            if warning:
+                session.warnings.append(warning)
+        return session
+    except BaseException:
+        resources.close()
+        raise

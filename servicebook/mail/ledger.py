@@ -1,17 +1,18 @@
 """The mail ledger: every message's identity and fate, in a SQLite file beside the workbook.
 
 A message is marked `sending` and committed before the transport is called, and `sent`,
-`draft`, `failed` or `unknown` after. An entry that is `sending` when a run starts belonged to a
-run that died mid-send: nobody knows whether the message went out, so it becomes `unknown` and
-is never sent again automatically. The ledger does not live in the workbook, because Excel can
-crash before the workbook is saved.
+`draft`, `failed` or `unknown` after. An entry still `sending` when a run starts belonged to a
+run that died mid-send. Where the transport can tell what became of it (the outbox: is the file
+there?) the ledger asks it; otherwise nobody knows whether the message went out, so it becomes
+`unknown` and is never sent again automatically. The ledger does not live in the workbook,
+because Excel can crash before the workbook is saved.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from contextlib import closing
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from servicebook.sidecar import Sidecar
@@ -34,10 +35,13 @@ CREATE TABLE IF NOT EXISTS mail (
     state TEXT NOT NULL,
     detail TEXT NOT NULL DEFAULT '',
     attempts INTEGER NOT NULL DEFAULT 0,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    location TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS mail_ticket ON mail(ticket, template);
 """
+# Columns added after the first release, for ledgers written by it.
+MIGRATIONS = (("location", "ALTER TABLE mail ADD COLUMN location TEXT NOT NULL DEFAULT ''"),)
 
 
 @dataclass(frozen=True)
@@ -54,47 +58,111 @@ class Entry:
     detail: str
     attempts: int
     updated_at: str
+    location: str = ""      # where the transport put it, when it can say (the outbox file's name)
+
+
+COLUMNS = tuple(f.name for f in fields(Entry))
+
+
+@dataclass(frozen=True)
+class Finish:
+    identity: str
+    state: str
+    detail: str = ""
+    counted: bool = True    # False: the message certainly never left (no connection), not an attempt
+
+
+def stamp(when: datetime) -> str:
+    return when.isoformat(sep=" ")
 
 
 class Ledger:
+    """One connection for the life of a command (open lazily, close with `close()`)."""
+
     def __init__(self, sidecar: Sidecar):
         self.sidecar = sidecar
+        self._db: sqlite3.Connection | None = None
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     def _connect(self) -> sqlite3.Connection:
-        db = self.sidecar.connect()
-        db.executescript(SCHEMA)
-        return db
+        if self._db is None:
+            db = self.sidecar.connect()
+            db.executescript(SCHEMA)
+            present = {row[1] for row in db.execute("PRAGMA table_info(mail)")}
+            for column, statement in MIGRATIONS:
+                if column not in present:
+                    db.execute(statement)
+            self._db = db
+        return self._db
 
     def entries(self) -> dict[str, Entry]:
-        if not self.sidecar.database.exists():
+        if self._db is None and not self.sidecar.database.exists():
             return {}
-        with closing(self._connect()) as db:
-            rows = db.execute(f"SELECT {', '.join(Entry.__dataclass_fields__)} FROM mail").fetchall()
+        rows = self._connect().execute(f"SELECT {', '.join(COLUMNS)} FROM mail").fetchall()
         return {row[0]: Entry(*row) for row in rows}
 
-    def recover(self, now: datetime) -> int:
-        """Entries left `sending` by a run that died: their outcome is unknown. Returns how many."""
-        if not self.sidecar.database.exists():
+    def recover(self, now: datetime, settle: Callable[[Entry], str | None]) -> int:
+        """Settle the entries a dead run left `sending`: `settle(entry)` says what became of one
+        (DRAFT: it is there; FAILED: it certainly did not go) or None when nobody can know, which
+        makes it `unknown`. Returns how many became unknown."""
+        if self._db is None and not self.sidecar.database.exists():
             return 0
-        with closing(self._connect()) as db:
-            cursor = db.execute("UPDATE mail SET state = ?, detail = ?, updated_at = ? WHERE state = ?",
-                                (UNKNOWN, t("mail.interrupted"), now.isoformat(sep=" "), SENDING))
-            return cursor.rowcount
+        stuck = [e for e in self.entries().values() if e.state == SENDING]
+        if not stuck:
+            return 0
+        finished, unknown = [], 0
+        for entry in stuck:
+            fate = settle(entry)
+            if fate is None:
+                unknown += 1
+                finished.append(Finish(entry.identity, UNKNOWN, t("mail.interrupted")))
+            else:
+                finished.append(Finish(entry.identity, fate, "", counted=fate != FAILED))
+        self.finish(finished, now)
+        return unknown
 
-    def begin(self, entry: Entry) -> None:
-        """Record the attempt durably before anything is handed to a mail server."""
-        with closing(self._connect()) as db:
-            db.execute("BEGIN IMMEDIATE")
-            db.execute(
-                "INSERT INTO mail VALUES (?,?,?,?,?,?,?,?,?,?,1,?) ON CONFLICT(identity) DO UPDATE SET "
-                "state = excluded.state, subject = excluded.subject, transport = excluded.transport, "
-                "detail = '', attempts = mail.attempts + 1, updated_at = excluded.updated_at",
-                (entry.identity, entry.ticket, entry.template, entry.recipient, entry.version, entry.subject,
-                 entry.transport, entry.message_id, SENDING, "", entry.updated_at),
-            )
-            db.execute("COMMIT")
+    def begin(self, entries: Iterable[Entry]) -> None:
+        """Record attempts durably, in one transaction, before anything is handed to a transport."""
+        db = self._connect()
+        db.execute("BEGIN IMMEDIATE")
+        db.executemany(
+            f"INSERT INTO mail ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
+            "ON CONFLICT(identity) DO UPDATE SET state = excluded.state, subject = excluded.subject, "
+            "transport = excluded.transport, detail = '', attempts = mail.attempts + 1, "
+            "updated_at = excluded.updated_at, "
+            "location = CASE WHEN excluded.location = '' THEN mail.location ELSE excluded.location END",
+            [(e.identity, e.ticket, e.template, e.recipient, e.version, e.subject, e.transport, e.message_id,
+              SENDING, "", 1, e.updated_at, e.location) for e in entries],
+        )
+        db.execute("COMMIT")
 
-    def finish(self, identity: str, state: str, detail: str, when: datetime) -> None:
-        with closing(self._connect()) as db:
-            db.execute("UPDATE mail SET state = ?, detail = ?, updated_at = ? WHERE identity = ?",
-                       (state, detail, when.isoformat(sep=" "), identity))
+    def finish(self, results: Iterable[Finish], when: datetime) -> None:
+        db = self._connect()
+        db.execute("BEGIN IMMEDIATE")
+        db.executemany("UPDATE mail SET state = ?, detail = ?, updated_at = ?, "
+                       "attempts = attempts - ? WHERE identity = ?",
+                       [(r.state, r.detail, stamp(when), 0 if r.counted else 1, r.identity) for r in results])
+        db.execute("COMMIT")
+
+    def restore(self, entries: Iterable[Entry]) -> int:
+        """Entries known from elsewhere (the 邮件日志 sheet) after the ledger was lost; existing
+        entries win. Returns how many were added."""
+        db = self._connect()
+        db.execute("BEGIN IMMEDIATE")
+        before = db.total_changes
+        db.executemany(f"INSERT OR IGNORE INTO mail ({', '.join(COLUMNS)}) "
+                       f"VALUES ({', '.join('?' * len(COLUMNS))})",
+                       [tuple(getattr(e, c) for c in COLUMNS) for e in entries])
+        added = db.total_changes - before
+        db.execute("COMMIT")
+        return added

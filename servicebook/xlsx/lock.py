@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from servicebook.errors import WorkbookBusy
+from servicebook.errors import CannotRun, WorkbookBusy
 from servicebook.text import t
 
 
@@ -41,17 +41,28 @@ def owner_name(lock: Path) -> str | None:
     return None
 
 
+def ensure_writable(path: Path) -> None:
+    """Refuse a read-only file or folder up front, said as such (not as "open in Excel")."""
+    if path.exists() and not os.access(path, os.W_OK):
+        raise CannotRun(t("save.read_only_file", name=path.name))
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise CannotRun(t("save.read_only_folder", folder=str(path.parent)))
+
+
 def ensure_not_open(path: Path) -> None:
     """Refuse, with a message saying what to do, when the workbook is open elsewhere."""
     locks = owner_files(path)
     if locks:
         user = owner_name(locks[0])
         who = t("lock.by_user", user=user) if user else ""
-        raise WorkbookBusy(t("lock.owner_file", name=path.name, who=who, lock=locks[0].name))
+        program = "lock.libreoffice" if locks[0].name.startswith(".~lock.") else "lock.owner_file"
+        raise WorkbookBusy(t(program, name=path.name, who=who, lock=locks[0].name))
     if path.exists():
         try:
             # On Windows this fails with a sharing violation while Excel holds the file.
             fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
         except PermissionError:
+            if not os.access(path, os.W_OK):
+                raise CannotRun(t("save.read_only_file", name=path.name)) from None
             raise WorkbookBusy(t("lock.sharing", name=path.name)) from None
         os.close(fd)

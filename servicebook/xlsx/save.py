@@ -45,11 +45,17 @@ def _alive(pid: int) -> bool:
 
 
 def backup(path: Path, folder: Path, keep: int) -> Path:
-    """Copy the current version aside, then prune all but the newest `keep` copies."""
+    """Copy the current version aside, then prune all but the newest `keep` copies. A copy cut
+    short (a full disk) is removed, never left looking like a backup."""
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{path.stem}-{stamp}{path.suffix}"
-    shutil.copy2(path, target)
+    partial = target.with_name(TEMP_PREFIX + target.name)
+    try:
+        shutil.copy2(path, partial)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
     copies = sorted(folder.glob(f"{path.stem}-*{path.suffix}"))
     for old in copies[:-keep]:
         old.unlink(missing_ok=True)
@@ -57,7 +63,8 @@ def backup(path: Path, folder: Path, keep: int) -> Path:
 
 
 def replace_atomically(path: Path, write: Callable[[Path], None], backup_dir: Path, keep: int) -> Path | None:
-    """Write a new version of `path` with `write(temp)`; returns the backup made, if any."""
+    """Write a new version of `path` with `write(temp)`; returns the backup made, if any
+    (`keep` 0: no backup)."""
     remove_stale_temps(path)
     temp = temp_path(path)
     try:
@@ -65,7 +72,7 @@ def replace_atomically(path: Path, write: Callable[[Path], None], backup_dir: Pa
         _fsync(temp)
         _check_readable(temp)
         ensure_not_open(path)
-        saved = backup(path, backup_dir, keep) if path.exists() else None
+        saved = backup(path, backup_dir, keep) if path.exists() and keep else None
         try:
             os.replace(temp, path)
         except PermissionError:

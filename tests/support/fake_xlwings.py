@@ -312,6 +312,7 @@ class FakeBook:
         self.sheets = FakeSheets(self)
         self.active: str | None = None
         self.selected_row = 2
+        self.save_error: Exception | None = None
 
     @property
     def fullname(self) -> str:
@@ -322,6 +323,24 @@ class FakeBook:
     def selection(self) -> FakeSelection:
         self.calls.hit("Book.selection")
         return FakeSelection(self, self.selected_row)
+
+    def save(self, path: str | None = None) -> None:
+        """What Excel's save leaves on disk, as far as values go: every sheet's grid written into
+        the file. `save_error` set by a test makes it fail as Excel does (read-only, locked)."""
+        self.calls.hit("Book.save")
+        if self.save_error is not None:
+            raise self.save_error
+        target = Path(path or self._fullname)
+        wb = openpyxl.load_workbook(target)
+        for sheet in self.sheets.items:
+            ws = wb[sheet.title] if sheet.title in wb.sheetnames else wb.create_sheet(sheet.title)
+            for row in ws.iter_rows():
+                for cell in row:
+                    if (cell.row, cell.column) not in sheet.grid:
+                        cell.value = None
+            for (row, col), value in sheet.grid.items():
+                ws.cell(row=row, column=col, value=value)
+        wb.save(target)
 
     @classmethod
     def from_file(cls, path: Path, answer: str = "ok") -> FakeBook:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import time
 from email.message import EmailMessage
 
-from servicebook.mail.transports import Outcome
+from servicebook.mail.transports import Outcome, Setup
+from servicebook.mail.transports.network import never_connected
 from servicebook.text import t
 
 BUSY_RETRIES = 3
@@ -18,8 +19,20 @@ MAX_BACK_OFF = 30.0
 EXCHANGE_BUILD = (15, 1)   # Exchange 2016 and later, Exchange Online: requests need no version probe
 
 
+def from_settings(setup: Setup) -> EwsTransport:
+    url, sender, save = setup.require("ews_url"), setup.require("mail_from"), setup.settings["mail_save"]
+    if setup.settings["ews_auth"] == "oauth2":
+        client = setup.require("ms_client_id")
+        return EwsTransport(url, "oauth2", "", None, sender, save, client_id=client,
+                            client_secret=setup.require_secret("client_secret", client),
+                            tenant=setup.require("ms_tenant"))
+    user = setup.require("mail_username")
+    return EwsTransport(url, setup.settings["ews_auth"], user, setup.require_secret("password", user), sender, save)
+
+
 class EwsTransport:
     name = "ews"
+    exact_recovery = False
 
     def __init__(self, url: str, auth: str, username: str, password: str | None, sender: str, save: str,
                  client_id: str = "", client_secret: str | None = None, tenant: str = ""):
@@ -62,7 +75,10 @@ class EwsTransport:
         else:
             item.send(save_copy=False)
 
-    def deliver(self, message: EmailMessage, recipient: str, identity: str) -> Outcome:
+    def place(self, template_label: str, ticket: str) -> str:
+        return ""
+
+    def deliver(self, message: EmailMessage, recipient: str, identity: str, location: str) -> Outcome:
         from exchangelib.errors import (
             ErrorInternalServerTransientError,
             ErrorServerBusy,
@@ -81,11 +97,13 @@ class EwsTransport:
                 wait = getattr(error, "back_off", None) or 2 ** attempt
                 time.sleep(min(float(wait), MAX_BACK_OFF))
             except UnauthorizedError:
-                return Outcome.failed(t("mail.ews_unauthorized"))
-            except ErrorTimeoutExpired as error:
+                return Outcome.unreachable(t("mail.ews_unauthorized"))
+            except ErrorTimeoutExpired as error:   # exchangelib's name for any connection error
+                if never_connected(error):
+                    return Outcome.unreachable(t("mail.ews_unreachable", error=str(error)[:200]))
                 return Outcome.unknown(t("mail.connection_lost", error=str(error)[:200]))
-            except TransportError as error:
-                return Outcome.failed(t("mail.ews_error", error=str(error)[:200]))
+            except TransportError as error:        # TLS, redirects: refused before any content
+                return Outcome.unreachable(t("mail.ews_error", error=str(error)[:200]))
             except Exception as error:  # an EWS response code: the server refused this message
                 return Outcome.failed(t("mail.ews_error", error=f"{type(error).__name__}: {error}"[:200]))
         return Outcome.failed(t("mail.server_busy", attempts=BUSY_RETRIES + 1))

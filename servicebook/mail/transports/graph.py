@@ -13,7 +13,8 @@ from urllib.parse import quote
 
 import requests
 
-from servicebook.mail.transports import Outcome
+from servicebook.mail.transports import Outcome, Setup
+from servicebook.mail.transports.network import never_connected
 from servicebook.text import t
 
 TIMEOUT = (10, 60)   # connect, read
@@ -43,8 +44,16 @@ def msal_token_provider(login_url: str, tenant: str, client_id: str, secret: str
     return token
 
 
+def from_settings(setup: Setup) -> GraphTransport:
+    client, graph = setup.require("ms_client_id"), setup.require("graph_url")
+    token = msal_token_provider(setup.require("login_url"), setup.require("ms_tenant"), client,
+                                setup.require_secret("client_secret", client), graph)
+    return GraphTransport(graph, setup.require("mail_from"), token, setup.settings["mail_save"])
+
+
 class GraphTransport:
     name = "graph"
+    exact_recovery = False
 
     def __init__(self, graph_url: str, sender: str, token: Callable[[], str], save: str,
                  session: requests.Session | None = None):
@@ -55,25 +64,26 @@ class GraphTransport:
         self.token = token
         self.session = session or requests.Session()
 
-    def deliver(self, message: EmailMessage, recipient: str, identity: str) -> Outcome:
+    def place(self, template_label: str, ticket: str) -> str:
+        return ""
+
+    def deliver(self, message: EmailMessage, recipient: str, identity: str, location: str) -> Outcome:
         try:
             token = self.token()
         except TokenError as error:
-            return Outcome.failed(t("mail.graph_token", error=str(error)[:200]))
+            return Outcome.unreachable(t("mail.graph_token", error=str(error)[:200]))
         except requests.RequestException as error:
-            return Outcome.failed(t("mail.graph_token", error=type(error).__name__))
+            return Outcome.unreachable(t("mail.graph_token", error=type(error).__name__))
         body = base64.b64encode(message.as_bytes())
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/plain"}
         for attempt in range(RETRIES + 1):
             try:
                 response = self.session.post(self.url, data=body, headers=headers, timeout=TIMEOUT)
-            except (requests.ConnectTimeout, requests.exceptions.SSLError) as error:
-                return Outcome.failed(t("mail.graph_unreachable", error=type(error).__name__))
-            except requests.ConnectionError as error:
-                if "NewConnectionError" in str(error) or "Failed to establish" in str(error):
-                    return Outcome.failed(t("mail.graph_unreachable", error="ConnectionError"))
-                return Outcome.unknown(t("mail.connection_lost", error=type(error).__name__))
-            except requests.Timeout as error:
+            except requests.RequestException as error:
+                if never_connected(error):
+                    return Outcome.unreachable(t("mail.graph_unreachable", error=type(error).__name__))
+                if not isinstance(error, (requests.ConnectionError, requests.Timeout)):   # a bad URL, say
+                    return Outcome.failed(t("mail.graph_unreachable", error=type(error).__name__))
                 return Outcome.unknown(t("mail.connection_lost", error=type(error).__name__))
             if response.status_code in (200, 201, 202):
                 return Outcome.draft() if self.save == "draft" else Outcome.sent()

@@ -1,28 +1,72 @@
 """The default: each message is written as an .eml file to a folder, for a person (Outlook opens
-.eml files) or another program to send. Needs no server and no password."""
+it as a draft ready to send: `X-Unsent: 1`) or another program to send. Needs no server and no
+password. Files are named readably and in order — `0001-受理通知-CSF20240510000001.eml` — and
+whether a message is there can always be read back, so a killed run's messages are settled exactly.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from email.message import EmailMessage
 from pathlib import Path
 
-from servicebook.mail.transports import Outcome
+from servicebook.mail.ledger import DRAFT, FAILED, Entry
+from servicebook.mail.transports import Outcome, Setup
+from servicebook.text import t
+
+FOLDER = "outbox"
+_SEQUENCE = re.compile(r"^(\d{4,})-")
+_UNSAFE = re.compile(r'[\x00-\x1f<>:"/\\|?*\s]+')   # not allowed (or awkward) in Windows file names
+TICKET_CHARS = 40
+
+
+def folder_of(setup: Setup) -> Path:
+    return setup.folder / FOLDER
+
+
+def file_name(sequence: int, template_label: str, ticket: str) -> str:
+    safe = _UNSAFE.sub("_", ticket).strip("._")[:TICKET_CHARS] or "-"
+    return f"{sequence:04d}-{template_label}-{safe}.eml"
 
 
 class OutboxTransport:
     name = "outbox"
+    exact_recovery = True
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, taken: frozenset[str] = frozenset()):
         self.folder = folder
+        existing = [p.name for p in folder.glob("*.eml")] if folder.is_dir() else []
+        numbers = [int(m.group(1)) for name in (*existing, *taken) if (m := _SEQUENCE.match(name))]
+        self.next = max(numbers, default=0) + 1
 
-    def deliver(self, message: EmailMessage, recipient: str, identity: str) -> Outcome:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        target = self.folder / f"{identity}.eml"
-        temp = target.with_suffix(".eml.tmp")
-        temp.write_bytes(message.as_bytes())
-        os.replace(temp, target)
+    def place(self, template_label: str, ticket: str) -> str:
+        name = file_name(self.next, template_label, ticket)
+        self.next += 1
+        return name
+
+    def deliver(self, message: EmailMessage, recipient: str, identity: str, location: str) -> Outcome:
+        message["X-Unsent"] = "1"
+        target = self.folder / (location or f"{identity}.eml")
+        temp = target.with_name(target.name + ".tmp")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temp.write_bytes(message.as_bytes())
+            os.replace(temp, target)
+        except OSError as error:
+            temp.unlink(missing_ok=True)
+            return Outcome.unreachable(t("mail.outbox_failed", folder=str(self.folder),
+                                         error=error.strerror or str(error)))
         return Outcome.draft()
 
     def close(self) -> None:
         pass
+
+
+def from_settings(setup: Setup) -> OutboxTransport:
+    return OutboxTransport(folder_of(setup), setup.taken)
+
+
+def settle(setup: Setup, entry: Entry) -> str:
+    """A message the outbox was writing when the run died is there, or it is not."""
+    return DRAFT if entry.location and (folder_of(setup) / entry.location).is_file() else FAILED

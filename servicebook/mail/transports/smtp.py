@@ -9,14 +9,22 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 
-from servicebook.mail.transports import Outcome
+from servicebook.mail.transports import Outcome, Setup
 from servicebook.text import t
 
 TIMEOUT = 60
 
 
+def from_settings(setup: Setup) -> SmtpTransport:
+    user = setup.text("mail_username")
+    password = setup.require_secret("password", user) if user else None
+    return SmtpTransport(setup.require("smtp_host"), int(setup.settings["smtp_port"]), setup.settings["smtp_security"],
+                         user, password, setup.require("mail_from"))
+
+
 class SmtpTransport:
     name = "smtp"
+    exact_recovery = False
 
     def __init__(self, host: str, port: int, security: str, username: str, password: str | None, sender: str):
         self.host, self.port, self.security = host, port, security
@@ -39,17 +47,21 @@ class SmtpTransport:
         self._client = client
         return client
 
-    def deliver(self, message: EmailMessage, recipient: str, identity: str) -> Outcome:
+    def place(self, template_label: str, ticket: str) -> str:
+        return ""
+
+    def deliver(self, message: EmailMessage, recipient: str, identity: str, location: str) -> Outcome:
         if self._refused is not None:
             return self._refused
         try:
             client = self._connect()
         except smtplib.SMTPAuthenticationError:
-            self._refused = Outcome.failed(t("mail.smtp_login_failed", user=self.username))
+            self._refused = Outcome.unreachable(t("mail.smtp_login_failed", user=self.username))
             return self._refused
         except (OSError, smtplib.SMTPException, ssl.SSLError) as error:
             self._client = None
-            return Outcome.failed(t("mail.smtp_connect_failed", server=f"{self.host}:{self.port}", error=_brief(error)))
+            return Outcome.unreachable(t("mail.smtp_connect_failed", server=f"{self.host}:{self.port}",
+                                         error=_brief(error)))
         try:
             code, reply = client.mail(self.sender)
             if code != 250:
@@ -60,8 +72,9 @@ class SmtpTransport:
                 client.rset()
                 return Outcome.failed(t("mail.smtp_recipient_refused", code=code, reply=_text(reply)))
         except (OSError, smtplib.SMTPException) as error:
-            self._client = None
-            return Outcome.failed(t("mail.smtp_connect_failed", server=f"{self.host}:{self.port}", error=_brief(error)))
+            self._client = None   # the envelope was refused or the connection dropped before any content
+            return Outcome.unreachable(t("mail.smtp_connect_failed", server=f"{self.host}:{self.port}",
+                                         error=_brief(error)))
         try:
             code, reply = client.data(message.as_bytes())
         except smtplib.SMTPDataError as error:
