@@ -9,6 +9,7 @@ every command that writes the workbook or the ledger holds it, so two never inte
 from __future__ import annotations
 
 import contextlib
+import errno
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -54,8 +55,10 @@ class Sidecar:
     def make_folder(self) -> None:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-        except PermissionError:
-            raise CannotRun(t("save.read_only_folder", folder=str(self.folder.parent))) from None
+        except OSError as error:
+            if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise CannotRun(t("save.read_only_folder", folder=str(self.folder.parent))) from None
+            raise
 
     # ------------------------------------------------------------ one writer at a time
 

@@ -169,6 +169,37 @@ def test_send_asks_first_and_cancel_sends_nothing(tmp_path, frozen_now):
     assert "邮件日志" in [s.title for s in book.sheets.items]
 
 
+def _new_case(tmp_path):
+    """A record typed in Excel a moment ago and accepted: it has no number yet, and its 受理通知 is due."""
+    return team_workbook(tmp_path, [good_record(ticket_no=None, email="zhang@example.com", status="处理中",
+                                                received_at=datetime(2024, 6, 3, 8, 30),
+                                                accepted_at=datetime(2024, 6, 3, 8, 40),
+                                                first_response_at=datetime(2024, 6, 3, 8, 50),
+                                                resolved_at=None, closed_at=None, csat=None)])
+
+
+def test_send_saves_the_numbers_it_gives_before_any_email_goes_out(tmp_path, frozen_now):
+    path = _new_case(tmp_path)
+    book = FakeBook.from_file(path)
+    buttons.mail_send(book)
+    saved = records_by_header(path)[0]["记录编号"]
+    assert saved == "CSF20240603000001"                    # in the file on disk, not only in Excel
+    emails = sorted(p.name for p in (Sidecar(path).folder / "outbox").glob("*.eml"))
+    assert emails == [f"0001-受理通知-{saved}.eml"]
+    assert book.calls["Book.save"] == 1
+
+
+def test_send_with_a_workbook_excel_cannot_save_sends_nothing(tmp_path, frozen_now):
+    path = _new_case(tmp_path)
+    book = FakeBook.from_file(path)
+    book.save_error = PermissionError("文件为只读")
+    buttons.mail_send(book)
+    alert = book.app.alerts[-1]
+    assert alert["mode"] == "info" and alert["prompt"].startswith("工作簿未能保存（PermissionError: 文件为只读）")
+    assert not list((Sidecar(path).folder / "outbox").glob("*.eml"))
+    assert records_by_header(path)[0]["记录编号"] is None   # the file still holds no number, and no email names one
+
+
 def test_report_and_history_buttons(tmp_path, frozen_now):
     book = FakeBook.from_file(demo_book(tmp_path, 300))
     buttons.report(book)

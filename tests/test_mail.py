@@ -495,3 +495,64 @@ def test_rules_leave_old_records_alone(tmp_path, cli):
     customer = [m for m in later["messages"] if m["template"] in ("受理通知", "方案同步", "满意度调查", "进度更新")]
     assert customer == []
     assert isinstance(datetime.fromisoformat("2024-06-10 09:00"), datetime)
+
+
+# ---------------------------------------------------------------- a server that cannot be reached
+
+
+def _attempts(path) -> set[int]:
+    with sqlite3.connect(Sidecar(path).database) as db:
+        return {n for (n,) in db.execute("SELECT attempts FROM mail")}
+
+
+def test_a_relay_that_cannot_be_reached_fails_its_emails_until_it_is_back(tmp_path, cli, certificate, monkeypatch):
+    from tests.support.smtp import free_port
+
+    path = mail_workbook(tmp_path)
+    monkeypatch.setenv("SERVICEBOOK_MAIL_PASSWORD", PASSWORD)
+    smtp_settings(path, free_port())                        # nobody listens there
+    for _night in range(4):                                # more nights than the three attempts a refusal gets
+        result = cli("mail", path, "--now", NOW)
+        assert result.code == 1 and "无法连接 SMTP 服务器 127.0.0.1" in result.out, result.out
+        assert [r["结果"] for r in mail_log(path)] == ["失败"] * len(EXPECTED)
+        assert _attempts(path) == {0}                       # never left this machine: not an attempt
+    with SmtpServer(certificate, password=PASSWORD) as server:
+        smtp_settings(path, server.port)
+        assert cli("mail", path, "--now", NOW).code == 0
+    assert len(server.received) == len(EXPECTED)
+    assert [r["结果"] for r in mail_log(path)] == ["已发送"] * len(EXPECTED)
+
+
+def test_a_tls_handshake_that_fails_is_a_failure_not_an_unknown(tmp_path, cli, monkeypatch):
+    path = mail_workbook(tmp_path)
+    monkeypatch.setenv("SERVICEBOOK_MAIL_PASSWORD", PASSWORD)
+    untrusted = make_certificate(tmp_path / "untrusted")    # the client's CA store does not know it
+    with SmtpServer(untrusted, password=PASSWORD) as server:
+        smtp_settings(path, server.port)
+        result = cli("mail", path, "--now", NOW)
+    assert result.code == 1 and "SSLCertVerificationError" in result.out
+    assert server.received == []
+    assert [r["结果"] for r in mail_log(path)] == ["失败"] * len(EXPECTED)
+
+
+def test_graph_at_an_unknown_host_fails_its_emails(tmp_path, cli, certificate, monkeypatch):
+    path = mail_workbook(tmp_path)
+    monkeypatch.setenv("SERVICEBOOK_MAIL_CLIENT_SECRET", "app-secret-value")
+    with HttpsServer(certificate, graph_answer()) as login:
+        graph_settings(path, login.url)
+        set_setting(path, "Graph地址", "https://graph.nonexistent.invalid")   # no DNS answer
+        result = cli("mail", path, "--now", NOW)
+    assert result.code == 1 and "无法连接 Microsoft Graph" in result.out, result.out
+    assert [r["结果"] for r in mail_log(path)] == ["失败"] * len(EXPECTED)
+    assert _attempts(path) == {0}
+
+
+def test_ews_refusing_connections_fails_its_emails(tmp_path, cli, monkeypatch):
+    from tests.support.smtp import free_port
+
+    path = mail_workbook(tmp_path)
+    monkeypatch.setenv("SERVICEBOOK_MAIL_PASSWORD", PASSWORD)
+    ews_settings(path, f"https://127.0.0.1:{free_port()}", "仅发送")
+    result = cli("mail", path, "--now", NOW)
+    assert result.code == 1 and "无法连接 Exchange 服务器" in result.out, result.out
+    assert [r["结果"] for r in mail_log(path)] == ["失败"] * len(EXPECTED)

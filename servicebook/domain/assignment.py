@@ -117,8 +117,10 @@ def _order(records: SheetTable, vocab: Vocabulary, rows: list[int]) -> list[int]
 def assign(records: SheetTable, agents: list[Agent], rules: AssignmentRules, vocab: Vocabulary) -> AssignmentResult:
     closed = vocab.word("status", "closed")
     result = AssignmentResult(loads=open_loads(records, agents, closed))
+    # A formula in 受理人 is the team's own way of assigning: never written over.
     waiting = [i for i in range(len(records))
-               if not as_text(records.get("assignee", i)) and as_text(records.get("status", i)) != closed]
+               if not as_text(records.get("assignee", i)) and as_text(records.get("status", i)) != closed
+               and not records.is_formula("assignee", i)]
     on_duty = [a for a in agents if a.on_duty]
     vip = vocab.word("tier", "vip")
     for i in _order(records, vocab, waiting):
@@ -140,7 +142,8 @@ def assign(records: SheetTable, agents: list[Agent], rules: AssignmentRules, voc
         agent = min(pool, key=lambda a: (result.loads[a.agent_id], a.agent_id))
         why.append(t("assign.load", count=result.loads[agent.agent_id]))
         result.loads[agent.agent_id] += 1
-        fill = department if department and not as_text(records.get("department", i)) else None
+        fill = department if department and not as_text(records.get("department", i)) \
+            and not records.is_formula("department", i) else None
         result.assignments.append(Assignment(i, agent, fill, "，".join(why)))
     return result
 

@@ -18,6 +18,12 @@ from servicebook.text import t
 Grid = Sequence[Sequence[object]]
 # fetch(title, nrows) -> the sheet's rows from A1; nrows None for all of them
 Fetch = Callable[[str, int | None], Grid]
+# formulas(title) -> (row, column) of the cells that hold a formula, 1-based
+Formulas = Callable[[str], frozenset[tuple[int, int]]]
+
+
+def _no_formulas(_title: str) -> frozenset[tuple[int, int]]:
+    return frozenset()
 
 # A sheet found by its headers rather than its name needs this many known columns.
 MIN_COLUMNS_BY_HEADERS = 3
@@ -78,7 +84,7 @@ def team_aliases(settings: Settings, definition: WorkbookDef) -> dict[str, dict[
     return found
 
 
-def read_book(definition: WorkbookDef, titles: list[str], fetch: Fetch) -> Book:
+def read_book(definition: WorkbookDef, titles: list[str], fetch: Fetch, formulas: Formulas = _no_formulas) -> Book:
     book = Book(definition, list(titles))
     book.settings_title = settings_title = _by_name(titles, (definition.settings.name, *definition.settings.aliases))
     book.settings = read_settings(definition.settings, settings_title,
@@ -95,7 +101,7 @@ def read_book(definition: WorkbookDef, titles: list[str], fetch: Fetch) -> Book:
         if title is None:
             continue
         claimed.add(title)
-        table = build_table(sheet, title, fetch(title, None), aliases.get(key, {}))
+        table = build_table(sheet, title, fetch(title, None), aliases.get(key, {}), formulas=formulas(title))
         book.tables[key] = table
         book.problems.extend(mapping_problems(table))
     return book

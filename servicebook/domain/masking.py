@@ -17,7 +17,7 @@ def phones_to_mask(table: SheetTable) -> dict[tuple[str, int], str]:
         if col.type != "phone" or not table.has(col.key):
             continue
         for index, value in enumerate(table.column(col.key)):
-            if is_blank(value):
+            if is_blank(value) or table.is_formula(col.key, index):   # a formula is the team's, not ours
                 continue
             text = phone_text(value)
             masked = mask_phone(text)

@@ -80,6 +80,10 @@ def assign_numbers(
         if not is_blank(value):
             result.already += 1
             continue
+        if table.is_formula("ticket_no", index):
+            result.problems.append(Problem(table.title, table.row_numbers[index], table.cell_name("ticket_no"), ERROR,
+                                           "unnumbered", t("number.formula"), "ticket_no"))
+            continue
         key = _key_for(table, index, pattern, type_letters, result.problems)
         if key is not None:
             waiting.append((parse_time(table.get("received_at", index)).value, index, key))

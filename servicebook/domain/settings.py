@@ -4,6 +4,7 @@ the sheet is missing, and a problem naming the cell where a value cannot be used
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -150,6 +151,8 @@ def _parse_value(setting: SettingDef, raw: object) -> Any:
 
 
 def _in_range(setting: SettingDef, number: float) -> float:
+    if not math.isfinite(number):
+        raise _Bad(t("settings.not_a_number"))
     if setting.min is not None and number < setting.min:
         raise _Bad(t("settings.too_small", min=setting.min))
     if setting.max is not None and number > setting.max:

@@ -27,6 +27,13 @@ class SheetTable:
     headers: HeaderMap
     row_numbers: list[int] = field(default_factory=list)   # 1-based spreadsheet rows
     values: dict[str, list[Any]] = field(default_factory=dict)
+    formulas: frozenset[tuple[int, int]] = frozenset()    # (row, column) of cells holding a formula
+
+    def is_formula(self, key: str, index: int) -> bool:
+        """Whether the cell of `key` in data row `index` holds a formula (read by its cached value,
+        and never written over)."""
+        col = self.headers.columns.get(key)
+        return bool(col and self.formulas) and (self.row_numbers[index], col) in self.formulas
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -70,10 +77,11 @@ def build_table(
     rows: Sequence[Sequence[object]],
     team_aliases: dict[str, list[str]] | None = None,
     headers: HeaderMap | None = None,
+    formulas: frozenset[tuple[int, int]] = frozenset(),
 ) -> SheetTable:
     """Read the data rows below the header; rows with nothing in any known column are skipped."""
     headers = headers or find_headers(rows, sheet, team_aliases)
-    table = SheetTable(sheet, title, headers)
+    table = SheetTable(sheet, title, headers, formulas=formulas)
     if not headers.found:
         return table
     positions = {key: col - 1 for key, col in headers.columns.items()}

@@ -207,6 +207,9 @@ def _check_cell(check: _RowChecker, col: ColumnDef, value: object, vocab: Vocabu
 
 def _check_time(check: _RowChecker, col: ColumnDef, value: object, now: datetime) -> datetime | None:
     parsed = parse_time(value)
+    if parsed.implausible:
+        check.add(col.key, ERROR, "time_implausible", t("validate.time_implausible", value=as_text(value)))
+        return None
     if parsed.error:
         check.add(col.key, ERROR, "time_bad", t("validate.time_bad", value=as_text(value)))
         return None

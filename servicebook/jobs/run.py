@@ -30,7 +30,7 @@ from servicebook.jobs.sla import SlaReport, sla_edits
 from servicebook.jobs.validate import ValidateReport, validation_edits
 from servicebook.sidecar import Sidecar
 from servicebook.text import t
-from servicebook.xlsx.lock import ensure_not_open
+from servicebook.xlsx.lock import ensure_not_open, ensure_writable
 from servicebook.xlsx.read import ensure_workbook
 
 LOG_BYTES, LOG_COPIES = 1_000_000, 5
@@ -142,6 +142,7 @@ def scheduled_run(path: Path, now: datetime | None, wait_seconds: float,
     """The nightly job: lock, wait for Excel, run everything, log it."""
     path = Path(path)
     ensure_workbook(path)   # before anything is created beside it: a failed run leaves nothing
+    ensure_writable(path)
     logger = run_logger(path)
     try:
         with Sidecar(path).writer():

@@ -42,11 +42,11 @@ def owner_name(lock: Path) -> str | None:
 
 
 def ensure_writable(path: Path) -> None:
-    """Refuse a read-only file or folder up front, said as such (not as "open in Excel")."""
-    if path.exists() and not os.access(path, os.W_OK):
-        raise CannotRun(t("save.read_only_file", name=path.name))
+    """Refuse a read-only folder or file up front, said as such (not as "open in Excel")."""
     if not os.access(path.parent, os.W_OK | os.X_OK):
         raise CannotRun(t("save.read_only_folder", folder=str(path.parent)))
+    if path.exists() and not os.access(path, os.W_OK):
+        raise CannotRun(t("save.read_only_file", name=path.name))
 
 
 def ensure_not_open(path: Path) -> None:

@@ -7,6 +7,7 @@ measured first (see `extent`): calamine aborts the process on a sheet too large 
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import python_calamine
@@ -15,12 +16,40 @@ from servicebook.definition import WorkbookDef
 from servicebook.domain.book import Book, read_book
 from servicebook.errors import CannotRun
 from servicebook.text import t
-from servicebook.xlsx.extent import readable, sheet_extent
 from servicebook.xlsx.inspect import SUFFIXES, ensure_workbook
 from servicebook.xlsx.parts.book import BookPart
 from servicebook.xlsx.parts.package import Package
+from servicebook.xlsx.scan import SheetScan, readable, scan_sheet
 
 __all__ = ["SUFFIXES", "CalamineSource", "ensure_workbook", "load_book"]
+
+# Excel's limit for one cell. calamine cuts a longer text to exactly this length, so a text of this
+# length may be the first 32,767 characters of more: writing it back would lose the rest.
+MAX_TEXT = 32_767
+
+
+def _where(title: str, rows: list[list[object]], bad) -> str:
+    from servicebook.domain.table import column_letter
+
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row, start=1):
+            if bad(value):
+                return t("open.cell", sheet=title, cell=f"{column_letter(c)}{r}")
+    return title
+
+
+def guard_values(title: str, rows: list[list[object]]) -> None:
+    """Refuse what no Excel cell can hold: text of 32,767 characters or more, a number past
+    ±1.8e308 (read as infinity). One pass over the grid, at C speed for the common case."""
+    longest = max((len(v) for row in rows for v in row if v.__class__ is str), default=0)
+    if longest >= MAX_TEXT:
+        where = _where(title, rows, lambda v: v.__class__ is str and len(v) >= MAX_TEXT)
+        raise CannotRun(t("open.text_too_long", where=where, limit=MAX_TEXT))
+    numbers = [v for row in rows for v in row if v.__class__ is float]
+    # The sum is finite when every number is (it may overflow without one: then look closer).
+    if not math.isfinite(sum(numbers)) and not all(map(math.isfinite, numbers)):
+        where = _where(title, rows, lambda v: v.__class__ is float and not math.isfinite(v))
+        raise CannotRun(t("open.number_too_large", where=where))
 
 
 class CalamineSource:
@@ -37,38 +66,50 @@ class CalamineSource:
             raise CannotRun(t("open.unreadable", path=str(path), error=str(error))) from error
         self.titles = list(self.workbook.sheet_names)
         self._cache: dict[str, list[list[object]]] = {}
-        self._checked: set[str] = set()
+        self._scans: dict[str, SheetScan | None] = {}
 
     def close(self) -> None:
         self.package.close()
 
-    def _check_extent(self, title: str) -> None:
-        part = self.parts.sheet_part(title)
-        if part is None or not self.package.exists(part):
-            return
-        extent = sheet_extent(self.package.zip, part)
-        if not readable(extent):
-            raise CannotRun(t("open.too_large", sheet=title, corner=extent.corner, rows=extent.rows,
-                              columns=extent.columns))
+    def _scan(self, title: str) -> SheetScan | None:
+        """The sheet's extent checked (before calamine allocates it) and its formula and error cells."""
+        if title not in self._scans:
+            part = self.parts.sheet_part(title)
+            scan = scan_sheet(self.package.zip, part) if part and self.package.exists(part) else None
+            if scan is not None and not readable(scan.extent):
+                extent = scan.extent
+                raise CannotRun(t("open.too_large", sheet=title, corner=extent.corner, rows=extent.rows,
+                                  columns=extent.columns))
+            self._scans[title] = scan
+        return self._scans[title]
 
     def fetch(self, title: str, nrows: int | None) -> list[list[object]]:
         if title in self._cache:
             rows = self._cache[title]
             return rows if nrows is None else rows[:nrows]
-        if title not in self._checked:
-            self._check_extent(title)
-            self._checked.add(title)
+        scan = self._scan(title)
         sheet = self.workbook.get_sheet_by_name(title)
         rows = sheet.to_python(skip_empty_area=False, nrows=nrows)
+        if scan is not None:
+            # calamine reads an error value as "": it is what Excel shows, "#N/A", that a person typed
+            for (row, col), code in scan.errors.items():
+                if row <= len(rows) and col <= len(rows[row - 1]):
+                    rows[row - 1][col - 1] = code
         if nrows is None:
+            guard_values(title, rows)
             self._cache[title] = rows
         return rows
+
+    def formulas(self, title: str) -> frozenset[tuple[int, int]]:
+        """(row, column) of every cell that holds a formula (it is read by its cached value)."""
+        scan = self._scan(title)
+        return frozenset(scan.formulas) if scan else frozenset()
 
 
 def load_book(path: Path, definition: WorkbookDef) -> Book:
     ensure_workbook(path)
     source = CalamineSource(path)
     try:
-        return read_book(definition, source.titles, source.fetch)
+        return read_book(definition, source.titles, source.fetch, source.formulas)
     finally:
         source.close()

@@ -12,12 +12,13 @@ from zoneinfo import ZoneInfo
 
 from servicebook.domain.mail_rules import Planned, template_label
 from servicebook.domain.values import as_text
+from servicebook.errors import CannotRun, explain
 from servicebook.jobs.mail.result import Result
 from servicebook.jobs.session import Session
 from servicebook.mail.ledger import SENDING, Entry, Finish, Ledger, stamp
 from servicebook.mail.message import BadAddress, build_message, message_id
 from servicebook.mail.render import Renderer, TemplateProblem, override_folder
-from servicebook.mail.transports import Outcome, Setup, Transport, open_transport, settle
+from servicebook.mail.transports import Outcome, Setup, StopDelivery, Transport, open_transport, settle
 from servicebook.progress import track
 from servicebook.text import t
 
@@ -86,16 +87,33 @@ class Deliverer:
             begun.append(self.entry(item, rendered.subject, location))
             prepared.append((item, message, rendered.subject, location))
         self.ledger.begin(begun)
+        stopped: StopDelivery | None = None
         for item, message, subject, location in prepared:
+            if stopped is not None:
+                results.append((item, Outcome.unreachable(stopped.message), subject, location))
+                continue
             try:
                 outcome = self.transport.deliver(message, item.recipient, item.identity, location)
+            except StopDelivery as stop:
+                stopped, outcome = stop, Outcome.unreachable(stop.message)
             except Exception as error:  # a transport bug must not lose the record of the attempt
                 outcome = Outcome.unknown(t("mail.unexpected", error=f"{type(error).__name__}: {error}"[:200]))
             results.append((item, outcome, subject, location))
-        self.ledger.finish([Finish(item.identity, o.state, o.detail, o.counted) for item, o, _, _ in results],
-                           self.session.now)
+        self._finish(results, stopped)
         return [Result(item.ticket, template_label(item.template), item.recipient, subject, o.state, o.detail,
                        location or None) for item, o, subject, location in results]
+
+    def _finish(self, results: list, stopped: StopDelivery | None) -> None:
+        try:
+            self.ledger.finish([Finish(item.identity, o.state, o.detail, o.counted) for item, o, _, _ in results],
+                               self.session.now)
+        except Exception as error:
+            # Even the ledger cannot be written (the same full disk): the next run settles these.
+            if stopped is None and explain(error) is None:
+                raise
+            raise CannotRun(stopped.message if stopped else explain(error)) from None
+        if stopped is not None:
+            raise stopped
 
 
 def deliver(session: Session, ledger: Ledger, waiting: list[Planned],

@@ -60,6 +60,11 @@ class Outcome:
         return cls(UNKNOWN, detail)
 
 
+class StopDelivery(CannotRun):
+    """The machine cannot go on (a full disk): nothing more is tried this run; what was not sent
+    is retried by the next one."""
+
+
 class Transport(Protocol):
     name: str
     # True when a message's fate can always be read back after a crash (`settle`): the outbox.

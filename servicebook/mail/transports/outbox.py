@@ -6,13 +6,14 @@ whether a message is there can always be read back, so a killed run's messages a
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from email.message import EmailMessage
 from pathlib import Path
 
 from servicebook.mail.ledger import DRAFT, FAILED, Entry
-from servicebook.mail.transports import Outcome, Setup
+from servicebook.mail.transports import Outcome, Setup, StopDelivery
 from servicebook.text import t
 
 FOLDER = "outbox"
@@ -55,6 +56,8 @@ class OutboxTransport:
             os.replace(temp, target)
         except OSError as error:
             temp.unlink(missing_ok=True)
+            if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+                raise StopDelivery(t("save.disk_full", where=t("save.at", target=str(self.folder)))) from None
             return Outcome.unreachable(t("mail.outbox_failed", folder=str(self.folder),
                                          error=error.strerror or str(error)))
         return Outcome.draft()
