@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from servicebook.domain.layout import TableInfo
 from servicebook.domain.table import SheetTable, column_letter
 
 # Our conditional-format rules carry a term naming the job that wrote them, so a later run of
@@ -74,6 +75,9 @@ class SheetEdits:
     cells: dict[tuple[int, int], Any] = field(default_factory=dict)
     formats: dict[int, str] = field(default_factory=dict)      # column -> number format of written cells
     highlights: dict[str, list[Highlight]] = field(default_factory=dict)  # job -> its rules (replacing its old)
+    # The Excel Table the sheet's records live in: the new columns and rows become the table's.
+    excel_table: TableInfo | None = None
+    table_rows_through: int | None = None    # the table's new last row, when rows were appended
 
     def set(self, row: int, col: int, value: Any) -> None:
         self.cells[(row, col)] = value
@@ -97,11 +101,13 @@ class Edits:
 
     def is_empty(self) -> bool:
         return not self.new_sheets and not self.built_sheets and not self.counters and all(
-            not s.cells and not s.new_columns and not s.highlights for s in self.sheets.values()
+            not s.cells and not s.new_columns and not s.highlights and not s.table_rows_through
+            for s in self.sheets.values()
         )
 
     def column_for(self, table: SheetTable, key: str) -> int:
-        """The column of `key` in `table`, adding it after the last header when it is missing."""
+        """The column of `key` in `table`, added where nothing lives when it is missing (inside
+        the records' Excel Table when they are in one)."""
         existing = table.column_index(key)
         if existing:
             return existing
@@ -109,11 +115,21 @@ class Edits:
         for new in sheet.new_columns:
             if new.header == table.definition.column(key).header:
                 return new.col
-        taken = [table.headers.last_column, *(n.col for n in sheet.new_columns)]
         col_def = table.definition.column(key)
-        new = NewColumn(max(taken) + 1, col_def.header, col_def.width, col_def.help, col_def.hidden)
+        new = NewColumn(table.new_column([n.col for n in sheet.new_columns]), col_def.header, col_def.width,
+                        col_def.help, col_def.hidden)
         sheet.new_columns.append(new)
+        sheet.excel_table = table.excel_table
         return new.col
+
+    def rows_for(self, table: SheetTable, count: int) -> int:
+        """The first of `count` rows appended to `table` (its Excel Table grows to hold them)."""
+        first = table.append_row()
+        sheet = self.sheet(table.title, table.headers.row)
+        if table.excel_table is not None:
+            sheet.excel_table = table.excel_table
+            sheet.table_rows_through = max(sheet.table_rows_through or 0, first + count - 1)
+        return first
 
 
 def write_column(edits: Edits, table: SheetTable, key: str, values: list[Any], number_format: str | None = None) -> int:

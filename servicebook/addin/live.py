@@ -17,6 +17,7 @@ import openpyxl
 from servicebook import palette
 from servicebook.definition import WorkbookDef
 from servicebook.domain.book import Book, read_book
+from servicebook.domain.layout import EMPTY_LAYOUT, SheetLayout
 from servicebook.edits import BuiltSheet, Edits, NewColumn, NewSheet, SheetEdits, is_ours, marked
 from servicebook.xlsx.apply import apply_sheet_edits
 from servicebook.xlsx.template import build_sheet
@@ -54,7 +55,7 @@ class LiveBook:
         return rows if nrows is None else rows[:nrows]
 
     def read(self, definition: WorkbookDef) -> Book:
-        return read_book(definition, self.titles(), self.fetch)
+        return read_book(definition, _LiveSource(self))
 
     # ------------------------------------------------------------ writing
 
@@ -163,6 +164,25 @@ class LiveBook:
                 target.range(f"{letter}1").column_width = dimension.width
         if ws.sheet_state == "hidden":
             target.visible = False
+
+
+class _LiveSource:
+    """The open workbook as a domain Source. Formulas and layout are not read through Excel yet:
+    the buttons place columns as the file writer would for a workbook with nothing right of the
+    records (the nightly run, on the saved file, checks the layout)."""
+
+    def __init__(self, live: LiveBook):
+        self.live = live
+        self.titles = live.titles()
+
+    def fetch(self, title: str, nrows: int | None) -> list[list[Any]]:
+        return self.live.fetch(title, nrows)
+
+    def formulas(self, title: str) -> dict[tuple[int, int], str]:
+        return {}
+
+    def layout(self, title: str) -> SheetLayout:
+        return EMPTY_LAYOUT
 
 
 GAP = 1000   # rewriting up to this many unchanged cells is cheaper than another call to Excel

@@ -3,11 +3,13 @@ dropdown words and the remembered number counters. Built from grids an adapter s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from servicebook.definition import SheetDef, WorkbookDef
 from servicebook.domain.headers import MIN_HEADER_MATCHES, find_headers, sheet_name_matches
+from servicebook.domain.layout import SheetLayout
 from servicebook.domain.problems import ERROR, WARNING, Problem
 from servicebook.domain.settings import Settings, Vocabulary, read_settings, read_vocabulary
 from servicebook.domain.suggest import canonical
@@ -18,12 +20,19 @@ from servicebook.text import t
 Grid = Sequence[Sequence[object]]
 # fetch(title, nrows) -> the sheet's rows from A1; nrows None for all of them
 Fetch = Callable[[str, int | None], Grid]
-# formulas(title) -> (row, column) of the cells that hold a formula, 1-based
-Formulas = Callable[[str], frozenset[tuple[int, int]]]
 
 
-def _no_formulas(_title: str) -> frozenset[tuple[int, int]]:
-    return frozenset()
+class Source(Protocol):
+    """What an adapter offers the domain of a workbook: its sheets' values, which cells hold
+    formulas (they are read by their cached values), and what else occupies each sheet."""
+
+    titles: list[str]
+
+    def fetch(self, title: str, nrows: int | None) -> Grid: ...
+
+    def formulas(self, title: str) -> Mapping[tuple[int, int], str]: ...
+
+    def layout(self, title: str) -> SheetLayout: ...
 
 # A sheet found by its headers rather than its name needs this many known columns.
 MIN_COLUMNS_BY_HEADERS = 3
@@ -84,7 +93,8 @@ def team_aliases(settings: Settings, definition: WorkbookDef) -> dict[str, dict[
     return found
 
 
-def read_book(definition: WorkbookDef, titles: list[str], fetch: Fetch, formulas: Formulas = _no_formulas) -> Book:
+def read_book(definition: WorkbookDef, source: Source) -> Book:
+    titles, fetch = source.titles, source.fetch
     book = Book(definition, list(titles))
     book.settings_title = settings_title = _by_name(titles, (definition.settings.name, *definition.settings.aliases))
     book.settings = read_settings(definition.settings, settings_title,
@@ -101,7 +111,8 @@ def read_book(definition: WorkbookDef, titles: list[str], fetch: Fetch, formulas
         if title is None:
             continue
         claimed.add(title)
-        table = build_table(sheet, title, fetch(title, None), aliases.get(key, {}), formulas=formulas(title))
+        table = build_table(sheet, title, fetch(title, None), aliases.get(key, {}), formulas=source.formulas(title),
+                            layout=source.layout(title))
         book.tables[key] = table
         book.problems.extend(mapping_problems(table))
     return book

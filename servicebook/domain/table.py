@@ -1,14 +1,27 @@
-"""A sheet's data as the domain sees it: rows of values by column key, with their row numbers."""
+"""A sheet's data as the domain sees it: rows of values by column key, with their row numbers,
+and where the tool may add columns and rows without covering anything a person made.
+
+Rows that are not records are left out: blank rows, an Excel Table's totals row, and the summary
+rows teams put under their data (合计, 总计, 小计, Total, or a row of SUBTOTAL/SUM formulas).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from servicebook.definition import SheetDef
 from servicebook.domain.headers import HeaderMap, find_headers
+from servicebook.domain.layout import EMPTY_LAYOUT, Occupancy, SheetLayout, TableInfo
+from servicebook.domain.suggest import canonical
 from servicebook.domain.values import is_blank
+from servicebook.errors import CannotRun
+from servicebook.text import t
+
+SUMMARY_WORDS = {"合计", "总计", "小计", "总合计", "汇总", "total", "totals", "grandtotal", "subtotal", "sum"}
+_SUMMARY_FORMULA = re.compile(r"\b(SUBTOTAL|SUM|COUNTA?|AVERAGE)\s*\(", re.IGNORECASE)
 
 
 def column_letter(index: int) -> str:
@@ -27,13 +40,11 @@ class SheetTable:
     headers: HeaderMap
     row_numbers: list[int] = field(default_factory=list)   # 1-based spreadsheet rows
     values: dict[str, list[Any]] = field(default_factory=dict)
-    formulas: frozenset[tuple[int, int]] = frozenset()    # (row, column) of cells holding a formula
-
-    def is_formula(self, key: str, index: int) -> bool:
-        """Whether the cell of `key` in data row `index` holds a formula (read by its cached value,
-        and never written over)."""
-        col = self.headers.columns.get(key)
-        return bool(col and self.formulas) and (self.row_numbers[index], col) in self.formulas
+    formulas: Mapping[tuple[int, int], str] = field(default_factory=dict)  # (row, column) -> formula
+    occupancy: Occupancy = field(default_factory=Occupancy)
+    excel_table: TableInfo | None = None     # the Excel Table the rows live in, if any
+    last_used_row: int = 0                   # the last row holding anything (summary rows included)
+    skipped: dict[int, str] = field(default_factory=dict)   # row -> why it is not a record
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -57,6 +68,12 @@ class SheetTable:
     def column_index(self, key: str) -> int | None:
         return self.headers.columns.get(key)
 
+    def is_formula(self, key: str, index: int) -> bool:
+        """Whether the cell of `key` in data row `index` holds a formula (read by its cached value,
+        and never written over)."""
+        col = self.headers.columns.get(key)
+        return bool(col and self.formulas) and (self.row_numbers[index], col) in self.formulas
+
     def header(self, key: str) -> str:
         return self.headers.headers.get(key) or self.definition.column(key).header
 
@@ -70,6 +87,47 @@ class SheetTable:
     def last_row(self) -> int:
         return self.row_numbers[-1] if self.row_numbers else self.headers.row
 
+    # ------------------------------------------------------------ where the tool may write
+
+    def new_column(self, taken: Sequence[int]) -> int:
+        """The column for the next column the tool adds (after those in `taken`). In an Excel
+        Table, the one right of it, so the table — and its sorting and filtering — grows to cover
+        it; elsewhere, the first column right of the records that nothing occupies."""
+        after = max(self.headers.last_column, *taken) if taken else self.headers.last_column
+        table = self.excel_table
+        if table is not None:
+            col = max(table.box.right, after) + 1
+            if not self.occupancy.free(col):
+                raise CannotRun(t("layout.table_blocked", sheet=self.title, table=table.name,
+                                  column=column_letter(col)))
+            return col
+        col = after + 1
+        while not self.occupancy.free(col):
+            col += 1
+        return col
+
+    def append_row(self) -> int:
+        """The first row for rows the tool appends: right under an Excel Table (which grows to
+        hold them), else under the last row that holds anything."""
+        table = self.excel_table
+        if table is None:
+            return max(self.last_row, self.last_used_row) + 1
+        if table.totals_rows:
+            raise CannotRun(t("layout.table_totals", sheet=self.title, table=table.name))
+        if self.last_used_row > table.box.bottom:
+            raise CannotRun(t("layout.table_below", sheet=self.title, table=table.name, row=table.box.bottom + 1))
+        return table.box.bottom + 1
+
+
+def _summary_row(cells: Sequence[object], formulas: Sequence[str]) -> str | None:
+    """合计 and its kin, or a row of SUBTOTAL/SUM formulas: what the row is, when it is one."""
+    for value in cells:
+        if isinstance(value, str) and value.strip() and canonical(value).rstrip(":：") in SUMMARY_WORDS:
+            return value.strip()
+    if formulas and all(_SUMMARY_FORMULA.search(f) for f in formulas):
+        return "=" + formulas[0]
+    return None
+
 
 def build_table(
     sheet: SheetDef,
@@ -77,22 +135,49 @@ def build_table(
     rows: Sequence[Sequence[object]],
     team_aliases: dict[str, list[str]] | None = None,
     headers: HeaderMap | None = None,
-    formulas: frozenset[tuple[int, int]] = frozenset(),
+    formulas: Mapping[tuple[int, int], str] | None = None,
+    layout: SheetLayout = EMPTY_LAYOUT,
 ) -> SheetTable:
-    """Read the data rows below the header; rows with nothing in any known column are skipped."""
+    """Read the data rows below the header; rows with nothing in any known column, a Table's
+    totals row and summary rows are skipped (and said why, in `skipped`)."""
     headers = headers or find_headers(rows, sheet, team_aliases)
+    formulas = formulas or {}
     table = SheetTable(sheet, title, headers, formulas=formulas)
     if not headers.found:
         return table
+    table.excel_table = layout.table_for_header(headers.row, headers.columns.values())
+    totals = table.excel_table.totals_row if table.excel_table else None
     positions = {key: col - 1 for key, col in headers.columns.items()}
     typed = [key for key in positions if not sheet.column(key).computed]
+    typed_columns = [positions[k] + 1 for k in typed]
+    width = headers.last_column
     columns: dict[str, list[Any]] = {key: [] for key in positions}
+    valued: set[int] = set()
     for number, cells in enumerate(rows[headers.row:], start=headers.row + 1):
+        if len(cells) > width:   # anything right of the records occupies its column
+            rest = cells[width:]
+            if rest.count("") + rest.count(None) != len(rest):   # C speed: most rows hold nothing there
+                beyond = [c for c, v in enumerate(rest, start=width + 1) if not is_blank(v)]
+                if beyond:
+                    valued.update(beyond)
+                    table.last_used_row = number
         picked = {key: (cells[pos] if pos < len(cells) else None) for key, pos in positions.items()}
         if all(is_blank(picked[key]) for key in typed):
+            if any(not is_blank(v) for v in cells):
+                table.last_used_row = number
+            continue
+        table.last_used_row = number
+        if number == totals:
+            table.skipped[number] = t("layout.totals_row")
+            continue
+        row_formulas = [formulas[(number, c)] for c in typed_columns if (number, c) in formulas] if formulas else []
+        if summary := _summary_row([picked[k] for k in typed], row_formulas if len(row_formulas) == sum(
+                not is_blank(picked[k]) for k in typed) else []):
+            table.skipped[number] = t("layout.summary_row", text=summary[:20])
             continue
         table.row_numbers.append(number)
         for key, value in picked.items():
             columns[key].append(value)
     table.values = columns
+    table.occupancy = Occupancy(layout, frozenset(valued))
     return table

@@ -65,7 +65,7 @@ def _append(session: Session, edits: Edits, planned: list[PlannedCare], numbers:
     else:
         columns = {c.key: edits.column_for(table, c.key) for c in definition.columns
                    if table.has(c.key) or c.key == "plan_key"}
-        title, next_row = table.title, table.last_row + 1
+        title, next_row = table.title, edits.rows_for(table, len(planned))
     sheet = edits.sheet(title, table.headers.row if table else 1)
     todo = book.vocab.word("care_status", "todo")
     for offset, (item, number) in enumerate(zip(planned, numbers, strict=True)):
@@ -84,6 +84,8 @@ def _append(session: Session, edits: Edits, planned: list[PlannedCare], numbers:
             table.row_numbers.append(next_row + offset)
             for key in table.values:
                 table.values[key].append(values.get(key))
+    if table is not None:
+        table.last_used_row = max(table.last_used_row, next_row + len(planned) - 1)
     return table
 
 

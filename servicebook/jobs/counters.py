@@ -26,7 +26,7 @@ def counter_edits(book: Book, counters: dict[str, int], edits: Edits) -> None:
     else:
         title = table.title
         rows = {as_text(p): table.row_numbers[i] for i, p in enumerate(table.column("prefix"))}
-        next_row = table.last_row + 1
+        next_row = edits.rows_for(table, sum(1 for p in changed if p not in rows))
         prefix_col, serial_col = table.column_index("prefix"), table.column_index("serial")
     sheet = edits.sheet(title)
     for prefix, serial in sorted(changed.items()):

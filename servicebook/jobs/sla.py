@@ -192,7 +192,7 @@ def _history_rows(book: Book, observed: list[StatusEvent], edits: Edits) -> None
         next_row, cols = 2, (1, 2, 3)
     else:
         title = table.title
-        next_row = table.last_row + 1
+        next_row = edits.rows_for(table, len(observed))
         cols = tuple(table.column_index(k) for k in ("ticket_no", "status", "at"))
     sheet = edits.sheet(title)
     sheet.formats[cols[2]] = DATETIME

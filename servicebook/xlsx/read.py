@@ -14,9 +14,11 @@ import python_calamine
 
 from servicebook.definition import WorkbookDef
 from servicebook.domain.book import Book, read_book
+from servicebook.domain.layout import EMPTY_LAYOUT, SheetLayout
 from servicebook.errors import CannotRun
 from servicebook.text import t
 from servicebook.xlsx.inspect import SUFFIXES, ensure_workbook
+from servicebook.xlsx.layout import read_layout
 from servicebook.xlsx.parts.book import BookPart
 from servicebook.xlsx.parts.package import Package
 from servicebook.xlsx.scan import SheetScan, readable, scan_sheet
@@ -100,16 +102,20 @@ class CalamineSource:
             self._cache[title] = rows
         return rows
 
-    def formulas(self, title: str) -> frozenset[tuple[int, int]]:
-        """(row, column) of every cell that holds a formula (it is read by its cached value)."""
+    def formulas(self, title: str) -> dict[tuple[int, int], str]:
+        """(row, column) -> formula of every cell that holds one (it is read by its cached value)."""
         scan = self._scan(title)
-        return frozenset(scan.formulas) if scan else frozenset()
+        return scan.formulas if scan else {}
+
+    def layout(self, title: str) -> SheetLayout:
+        scan, part = self._scan(title), self.parts.sheet_part(title)
+        return read_layout(self.package, part, scan.outside) if scan and part else EMPTY_LAYOUT
 
 
 def load_book(path: Path, definition: WorkbookDef) -> Book:
     ensure_workbook(path)
     source = CalamineSource(path)
     try:
-        return read_book(definition, source.titles, source.fetch, source.formulas)
+        return read_book(definition, source)
     finally:
         source.close()

@@ -50,8 +50,9 @@ class Extent:
 @dataclass
 class SheetScan:
     extent: Extent
-    formulas: set[tuple[int, int]] = field(default_factory=set)     # (row, column), 1-based
-    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column) -> "#N/A"
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column), 1-based -> text
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)    # (row, column) -> "#N/A"
+    outside: bytes = b""     # the worksheet without its rows: columns, merges, validations, formats…
 
 
 def _letters(text: bytes) -> int:
@@ -72,12 +73,15 @@ def _cell_at(data: bytes, hit: int, opening: bytes) -> tuple[int, int] | None:
 
 def _specials(data: bytes, prefix: bytes, scan: SheetScan) -> None:
     opening = b"<" + prefix + b"c "
+    closing = b"</" + prefix + b"f>"
     for needle in (b"<" + prefix + b"f>", b"<" + prefix + b"f ", b"<" + prefix + b"f/"):
         hit = data.find(needle)
         while hit >= 0:
             cell = _cell_at(data, hit, opening)
-            if cell:
-                scan.formulas.add(cell)
+            if cell and cell not in scan.formulas:
+                start, end = data.find(b">", hit) + 1, data.find(closing, hit, hit + 8192)
+                text = data[start:end] if end > 0 and data[start - 2:start] != b"/>" else b""
+                scan.formulas[cell] = text.decode("utf-8", "replace")
             hit = data.find(needle, hit + 1)
     hit = data.find(b't="e"')
     while hit >= 0:
@@ -93,12 +97,19 @@ def scan_sheet(archive: zipfile.ZipFile, part: str) -> SheetScan:
     column only when that bound would be too large to read) and its formula and error cells."""
     last_row, far, tail, prefix = 0, False, b"", None
     scan = SheetScan(Extent(1, 1))
+    head, after = b"", None    # the XML before <sheetData>, and from </sheetData> on
     with archive.open(part) as stream:
         while chunk := stream.read(CHUNK):
             data = tail + chunk
             if prefix is None:
                 found = _PREFIX.search(data)
                 prefix = (found.group(1) or b"") if found else b""
+                opening = data.find(b"<" + prefix + b"sheetData")
+                head = data[:opening] if opening >= 0 else b""
+            if after is not None:
+                after += chunk
+            elif (closing := data.find(b"</" + prefix + b"sheetData>")) >= 0:
+                after = data[closing:]
             start = data.rfind(b"row ")
             found = _ROW.search(data, max(start - 8, 0)) if start >= 0 else None
             if found:
@@ -106,6 +117,13 @@ def scan_sheet(archive: zipfile.ZipFile, part: str) -> SheetScan:
             far = far or _FAR.search(data) is not None
             _specials(data, prefix, scan)
             tail = data[-TAIL:]
+    if after is None:   # an empty sheet: <sheetData/>
+        empty = (tail or head).find(b"<" + (prefix or b"") + b"sheetData/>")
+        after = tail[empty + len(prefix or b"") + 12:] if empty >= 0 else b""
+        head = head or tail[:empty]
+    else:
+        after = after[len(b"</" + (prefix or b"") + b"sheetData>"):]
+    scan.outside = head + b"<" + (prefix or b"") + b"sheetData/>" + after
     rows = max(last_row, 1)
     if far:
         columns = _farthest(archive, part, _FAR_REF)

@@ -35,7 +35,8 @@ def log_edits(session: Session, entries: dict[str, Entry], edits: Edits) -> None
         columns = table.headers.columns
         existing = {as_text(table.get("message_id", i)): (table.row_numbers[i], as_text(table.get("result", i)))
                     for i in range(len(table))}
-        next_row = table.last_row + 1
+        added = sum(1 for entry in ordered if entry.message_id not in existing)
+        next_row = edits.rows_for(table, added) if added else 0
     sheet = edits.sheet(title)
     for entry in ordered:
         result = vocab.word("mail_result", entry.state)

@@ -300,8 +300,8 @@ class SheetPatcher:
             self._set_col(new.col, new.width or 14, new.hidden)
             self._add_prompt(f"{column_letter(new.col)}{edits.header_row + 1}:{column_letter(new.col)}{LAST_ROW}",
                              computed_prompt(new.help))
-        if edits.new_columns:
-            self._widen_filter(max(n.col for n in edits.new_columns))
+        if edits.new_columns and edits.excel_table is None:   # a Table keeps its own filter (tables.py)
+            self._widen_filter(edits.header_row, max(n.col for n in edits.new_columns))
 
     def _set_col(self, n: int, width: float, hidden: bool) -> None:
         cols = self._child("cols")
@@ -330,13 +330,15 @@ class SheetPatcher:
         element.set("showErrorMessage", "0")
         validations.set("count", str(len(validations)))
 
-    def _widen_filter(self, col: int) -> None:
+    def _widen_filter(self, header_row: int, col: int) -> None:
+        """The sheet's filter, when it sits on the records' header, grows to the new columns."""
         auto = self._child("autoFilter", create=False)
         if auto is None or not auto.get("ref"):
             return
         start, _, end = auto.get("ref").partition(":")
+        start_row, _ = split_ref(start)
         end_row, end_col = split_ref(end or start)
-        if end_col < col:
+        if start_row == header_row and end_col < col:
             auto.set("ref", f"{start}:{column_letter(col)}{end_row}")
 
     def _highlights(self, highlights: dict) -> None:

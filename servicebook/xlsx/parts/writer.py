@@ -20,6 +20,7 @@ from servicebook.xlsx.parts.book import BookPart
 from servicebook.xlsx.parts.package import Package
 from servicebook.xlsx.parts.sheet import SheetPatcher
 from servicebook.xlsx.parts.styles import StyleSheet
+from servicebook.xlsx.parts.tables import grow_table
 from servicebook.xlsx.parts.transplant import Transplant, owned_titles, scratch_workbook
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -41,6 +42,9 @@ def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDe
             part = book.sheet_part(title)
             result = SheetPatcher(package.read(part), styles, book.date1904).patch(sheet)
             package.put(part, result.data)
+            table = sheet.excel_table
+            if table is not None and table.part and (sheet.new_columns or sheet.table_rows_through):
+                package.put(table.part, grow_table(package.read(table.part), sheet))
             replaced_strings.update(result.replaced_strings)
             dropped_formula |= result.dropped_formula
         if owned:
