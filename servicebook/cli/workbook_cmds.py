@@ -127,6 +127,9 @@ def print_sla(report: sla_job.SlaReport) -> None:
     for metric, counts in report.counts.items():
         items = "，".join(t("sla.count_item", state=sla_job.state_word(s), count=c) for s, c in counts.items())
         click.echo("  " + t("sla.summary_line", metric=t(f"sla.metric.{metric}"), counts=items or "—"))
+    for metric, headers in report.uncomputed.items():
+        click.echo("  " + t("sla.not_computed", metric=t(f"sla.metric.{metric}"),
+                            columns="、".join(f"「{h}」" for h in headers)))
     if report.observed:
         click.echo("  " + t("sla.history_recorded", count=report.observed))
     if not report.escalations:

@@ -92,11 +92,12 @@ def find_agent(assignee: str, agents: list[Agent]) -> Agent | None:
     return next((a for a in agents if a.name and a.name in text.split()), None)
 
 
-def open_loads(records: SheetTable, agents: list[Agent], closed: str) -> dict[str, int]:
+def open_loads(records: SheetTable, agents: list[Agent], vocab: Vocabulary) -> dict[str, int]:
+    closed = vocab.word("status", "closed")
     loads = {a.agent_id: 0 for a in agents}
     for assignee, status in zip(records.column("assignee"), records.column("status"), strict=True):
         agent = find_agent(as_text(assignee), agents)
-        if agent and as_text(status) != closed:
+        if agent and vocab.standard("status", as_text(status)) != closed:
             loads[agent.agent_id] += 1
     return loads
 
@@ -116,10 +117,11 @@ def _order(records: SheetTable, vocab: Vocabulary, rows: list[int]) -> list[int]
 
 def assign(records: SheetTable, agents: list[Agent], rules: AssignmentRules, vocab: Vocabulary) -> AssignmentResult:
     closed = vocab.word("status", "closed")
-    result = AssignmentResult(loads=open_loads(records, agents, closed))
+    result = AssignmentResult(loads=open_loads(records, agents, vocab))
     # A formula in 受理人 is the team's own way of assigning: never written over.
     waiting = [i for i in range(len(records))
-               if not as_text(records.get("assignee", i)) and as_text(records.get("status", i)) != closed
+               if not as_text(records.get("assignee", i))
+               and vocab.standard("status", as_text(records.get("status", i))) != closed
                and not records.is_formula("assignee", i)]
     on_duty = [a for a in agents if a.on_duty]
     vip = vocab.word("tier", "vip")

@@ -107,7 +107,7 @@ def read_book(definition: WorkbookDef, source: Source) -> Book:
     claimed = {settings_title, lists_title}
     for key in DATA_SHEETS:
         sheet = definition.sheet(key)
-        title = _find_sheet(sheet, titles, claimed, fetch, aliases.get(key, {}))
+        title = _find_sheet(sheet, titles, claimed, fetch, aliases.get(key, {}), definition)
         if title is None:
             continue
         claimed.add(title)
@@ -118,14 +118,22 @@ def read_book(definition: WorkbookDef, source: Source) -> Book:
     return book
 
 
+def _known_elsewhere(title: str, sheet: SheetDef, definition: WorkbookDef) -> bool:
+    """A sheet named as another of the definition's sheets (客户关怀 when looking for the records)."""
+    others = [s for s in definition.sheets.values() if s.key != sheet.key]
+    names = [n for s in others for n in (s.name, *s.aliases)]
+    names += [definition.settings.name, *definition.settings.aliases, definition.lists_sheet_name]
+    return _by_name([title], names) is not None
+
+
 def _find_sheet(sheet: SheetDef, titles: list[str], claimed: set, fetch: Fetch,
-                aliases: dict[str, list[str]]) -> str | None:
+                aliases: dict[str, list[str]], definition: WorkbookDef) -> str | None:
     named = _by_name([t for t in titles if t not in claimed], (sheet.name, *sheet.aliases))
     if named or sheet.tool_owned:
         return named
     best, best_score = None, MIN_COLUMNS_BY_HEADERS - 1
     for title in titles:
-        if title in claimed:
+        if title in claimed or _known_elsewhere(title, sheet, definition):
             continue
         score = len(find_headers(fetch(title, 20), sheet, aliases).columns)
         if score > best_score:

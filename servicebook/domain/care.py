@@ -147,6 +147,7 @@ class _Planner:
                 self.done_keys.add((customer, as_text(care.get("plan_key", i))))
                 self.done_once.add((customer, as_text(care.get("reason", i))))
         self.owners = self._owners(records)
+        self.first_records = self._first_records(records)
         self.customers = customers
         self.planned: list[PlannedCare] = []
 
@@ -162,6 +163,18 @@ class _Planner:
             if customer and agent and received and (customer not in owners or received > owners[customer][0]):
                 owners[customer] = (received, agent)
         return {c: agent for c, (_, agent) in owners.items()}
+
+    @staticmethod
+    def _first_records(records: SheetTable | None) -> dict[str, date]:
+        """Each customer's first record: what the plan counts from when 首次购买日期 is empty."""
+        first: dict[str, date] = {}
+        if records is None:
+            return first
+        for customer, received in zip(records.column("customer_id"), records.column("received_at"), strict=True):
+            key, moment = as_text(customer), parse_time(received).value
+            if key and moment and (key not in first or moment.date() < first[key]):
+                first[key] = moment.date()
+        return first
 
     def add(self, row: dict, code: str, planned: date, due: date, key: str) -> None:
         customer = as_text(row.get("customer_id"))
@@ -182,9 +195,9 @@ class _Planner:
             row = self.customers.row(i)
             if not as_text(row.get("customer_id")):
                 continue
-            first = parse_time(row.get("first_purchase")).value
+            purchased = parse_time(row.get("first_purchase")).value
+            first = purchased.date() if purchased else self.first_records.get(as_text(row.get("customer_id")))
             if first:
-                first = first.date()
                 self.add(row, "first_callback", first + timedelta(FIRST_CALLBACK[0]),
                          first + timedelta(FIRST_CALLBACK[1]), self.reasons["first_callback"])
                 self.add(row, "second_followup", first + timedelta(SECOND_FOLLOW_UP[0]),

@@ -159,6 +159,7 @@ class Planner:
         self.words = {code: vocab.word("status", code) for code in
                       ("pending", "in_progress", "awaiting", "closed", "escalated", "follow_up")}
         self.delayed = vocab.word("node_status", "delayed")
+        self.vocab = vocab
         self.planned: list[Planned] = []
         self.problems: list[Problem] = []
         self.no_email = 0
@@ -211,7 +212,7 @@ class Planner:
         ticket = as_text(get("ticket_no", i))
         if not ticket:
             return  # a message names its record: only numbered records get mail
-        status = as_text(get("status", i))
+        status = self.vocab.standard("status", as_text(get("status", i)))
         email = _email(get("email", i))
         context = self.context(i)
         name = context["salutation"]

@@ -136,14 +136,17 @@ class _Columns:
         self.times = {k: time_column(table.column(k)) for k in
                       ("received_at", "accepted_at", "resolved_at", "closed_at")}
         self.text = {k: [as_text(v) for v in table.column(k)] for k in
-                     ("ticket_no", "type", "channel", "priority", "assignee", "status", "tags", "related_no")}
+                     ("ticket_no", "assignee", "tags", "related_no")}
+        # Enumerated columns as the rules read them: a team's own forms count as the list's word.
+        for key in ("type", "channel", "priority", "status"):
+            self.text[key] = [vocab.standard(key, as_text(v)) for v in table.column(key)]
         self.csat = np.array([parse_score(v) or np.nan for v in table.column("csat")], dtype=float)
         self.closed_word = vocab.word("status", "closed")
         self.types = vocab.words("type")
         self.channels = vocab.words("channel")
         self.priorities = vocab.words("priority")
-        resolved = self.times["resolved_at"]
-        self.resolution = np.where(resolved != MISSING, resolved, self.times["closed_at"])
+        # Resolved at 解决时间; 关闭时间 stands for it only in a workbook with no 解决时间 column.
+        self.resolution = self.times["resolved_at"] if table.has("resolved_at") else self.times["closed_at"]
 
 
 def _rate(states: np.ndarray) -> float | None:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from servicebook.definition import SettingDef, SettingsDef, TableDef, WorkbookDef
 from servicebook.domain.problems import ERROR, WARNING, Problem
-from servicebook.domain.suggest import canonical
+from servicebook.domain.suggest import canonical, suggest
 from servicebook.domain.table import column_letter
 from servicebook.domain.values import as_text, check_email, is_blank, normalize_text
 from servicebook.text import t
@@ -54,12 +54,25 @@ class Vocabulary:
 
     definition: WorkbookDef
     allowed: dict[str, list[str]]
+    _standard: dict[tuple[str, str], str] = field(default_factory=dict, compare=False, repr=False)
 
     def word(self, list_key: str, code: str) -> str:
         return self.definition.lists[list_key].word(code)
 
     def words(self, list_key: str) -> list[str]:
         return self.allowed[list_key]
+
+    def standard(self, list_key: str, text: str) -> str:
+        """The allowed word `text` means when it is that word typed differently (spaces, full-width,
+        traditional characters, case) or one of the documents' synonyms (待处理 for 待受理); else
+        `text` itself. What the rules compute with; validation still asks for the list's word."""
+        if not text or text in self.allowed[list_key]:
+            return text
+        key = (list_key, text)
+        if key not in self._standard:
+            hint = suggest(text, self.allowed[list_key])
+            self._standard[key] = hint.value if hint and "similar" not in hint.reasons else text
+        return self._standard[key]
 
 
 # ---------------------------------------------------------------- locating tables in a grid

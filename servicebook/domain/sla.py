@@ -27,6 +27,10 @@ from servicebook.domain.values import FIRST_YEAR, LAST_YEAR, as_text, parse_time
 from servicebook.text import t
 
 METRICS = ("accept", "first_response", "resolve", "update")
+# The time columns a metric cannot be computed without (解决 ends at 解决时间, or at 关闭时间 in a
+# workbook that has no 解决时间 column at all).
+NEEDS = {"accept": (("received_at",), ("accepted_at",)), "first_response": (("received_at",), ("first_response_at",)),
+         "resolve": (("received_at",), ("resolved_at", "closed_at")), "update": (("first_response_at",),)}
 STATES = ("running", "at_risk", "breached", "paused", "met", "late")
 RUNNING, AT_RISK, BREACHED, PAUSED, MET, LATE = range(len(STATES))
 NONE = -1          # no state: the metric does not apply, or cannot be judged
@@ -77,6 +81,7 @@ class SlaResult:
     reasons: dict[int, list[tuple[str, dict]]]     # row index -> escalation reasons (only rows with some)
     first_day: date
     last_day: date                                 # the latest day any deadline or time reaches
+    uncomputed: dict[str, tuple[str, ...]] = field(default_factory=dict)   # metric -> the columns it lacks
 
     def __len__(self) -> int:
         return len(self.response_hours)
@@ -135,6 +140,11 @@ class _Words:
         self.brand_risk = word("escalation_flag", "brand_risk")
         self.customer_request = word("escalation_flag", "customer_request")
         self.working = {self.in_progress, self.escalated, self.follow_up}
+        self.vocab = vocab
+
+    def standard(self, status: str) -> str:
+        """The status word a team's own form stands for (待处理 → 待受理, ` 处理中` → 处理中)."""
+        return self.vocab.standard("status", status)
 
 
 @dataclass
@@ -147,6 +157,7 @@ class _Records:
     times: dict[str, np.ndarray]
     last_update: np.ndarray
     limits: dict[str, np.ndarray]          # metric -> hours (NaN: no limit)
+    present: frozenset[str] = frozenset()  # the time columns the workbook has
 
 
 def _read(table: SheetTable, settings: SlaSettings, last_updates: dict[str, int], words: _Words) -> _Records:
@@ -166,8 +177,9 @@ def _read(table: SheetTable, settings: SlaSettings, last_updates: dict[str, int]
     logged = np.array([last_updates.get(t, MISSING) if t else MISSING for t in tickets], dtype=np.int64)
     first = times["first_response_at"]
     last_update = np.where(first != MISSING, np.maximum(first, logged), MISSING)
-    return _Records(tickets, [as_text(v) for v in table.column("status")],
-                    [as_text(v) for v in table.column("escalation_flag")], times, last_update, limits)
+    statuses = [words.standard(as_text(v)) for v in table.column("status")]
+    return _Records(tickets, statuses, [as_text(v) for v in table.column("escalation_flag")], times, last_update,
+                    limits, frozenset(k for k in TIME_COLUMNS if table.has(k)))
 
 
 # ---------------------------------------------------------------- one metric over all records
@@ -281,7 +293,7 @@ def compute_sla(table: SheetTable, vocab: Vocabulary, settings: SlaSettings, mak
     latest = max([last_day, *(from_seconds(int(c.deadline.max())).date() for c in metrics.values()
                               if (c.deadline != MISSING).any())])
     reasons = _reasons(records, metrics, clock, now_s, settings, words)
-    return SlaResult(metrics, response, handling, reasons, first_day, latest)
+    return SlaResult(metrics, response, handling, reasons, first_day, latest, uncomputed(records.present))
 
 
 def _metric_inputs(records: _Records, words: _Words) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -293,12 +305,14 @@ def _metric_inputs(records: _Records, words: _Words) -> dict[str, tuple[np.ndarr
     resolved_state = is_closed | is_awaiting
     is_pending = status == words.pending
     has_status = status != ""
-    # A reopened case (需跟进 and other open states) is unresolved whatever 解决时间 says.
-    resolution_end = np.where(resolved_state, t["resolved_at"], MISSING)
-    resolution_end = np.where(is_closed & (resolution_end == MISSING), t["closed_at"], resolution_end)
+    # A reopened case (需跟进 and other open states) is unresolved whatever 解决时间 says. Only a
+    # workbook without a 解决时间 column has 关闭时间 stand for it: where the column exists, a closed
+    # case that leaves it empty cannot be judged.
+    ends = t["resolved_at"] if "resolved_at" in records.present else t["closed_at"]
+    resolution_end = np.where(resolved_state, ends, MISSING)
     resolve_start = np.where(t["accepted_at"] != MISSING, t["accepted_at"], t["received_at"])
     working = np.isin(status, list(words.working))
-    return {
+    inputs = {
         # A step the status says has happened, with no time written, cannot be judged.
         "accept": (t["received_at"], t["accepted_at"],
                    ~((t["accepted_at"] == MISSING) & has_status & ~is_pending)),
@@ -308,6 +322,21 @@ def _metric_inputs(records: _Records, words: _Words) -> dict[str, tuple[np.ndarr
         "resolve": (resolve_start, resolution_end, ~((resolution_end == MISSING) & is_closed) & ~is_pending),
         "update": (records.last_update, np.full(len(status), MISSING, dtype=np.int64), working),
     }
+    for metric in uncomputed(records.present):   # a missing column is "not computed", never "breached"
+        start, end, _ = inputs[metric]
+        inputs[metric] = (start, end, np.zeros(len(status), dtype=bool))
+    return inputs
+
+
+def uncomputed(present: frozenset[str] | set[str]) -> dict[str, tuple[str, ...]]:
+    """metric -> the time columns it lacks, for each metric this workbook cannot time: one of the
+    keys of each group in NEEDS must be a column of the workbook."""
+    missing = {}
+    for metric, groups in NEEDS.items():
+        lacking = tuple(group[0] for group in groups if not any(key in present for key in group))
+        if lacking:
+            missing[metric] = lacking
+    return missing
 
 
 def _hours(clock: CalendarClock, start: np.ndarray, end: np.ndarray) -> np.ndarray:

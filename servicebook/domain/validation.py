@@ -230,7 +230,9 @@ def _check_enum(check: _RowChecker, col: ColumnDef, value: object, allowed: list
     if text in allowed and text == str(value):
         return
     hint = suggest(str(value), allowed)
-    if hint:
+    if hint and hint.reasons == ("synonym",):   # understood as the list's word; worth unifying
+        check.add(col.key, WARNING, "enum_synonym", t("validate.enum_synonym", value=str(value), fixed=hint.value))
+    elif hint:
         reasons = "、".join(t(f"validate.reason.{r}") for r in hint.reasons)
         message = t("validate.enum_suggest", value=str(value), fixed=hint.value, reasons=reasons)
         check.add(col.key, ERROR, "enum", message)
@@ -259,7 +261,7 @@ def _check_order(check: _RowChecker, times: dict[str, datetime | None]) -> None:
 
 
 def _check_status(check: _RowChecker, table: SheetTable, index: int, vocab: Vocabulary) -> None:
-    status = as_text(table.get("status", index))
+    status = vocab.standard("status", as_text(table.get("status", index)))
     if not table.has("status") or not status:
         return
     closed = vocab.word("status", "closed")

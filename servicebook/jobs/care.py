@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from servicebook.domain.care import CareSettings, PlannedCare, plan_care, read_care_settings
@@ -14,6 +15,7 @@ from servicebook.text import t
 
 DATE = "yyyy-mm-dd"
 PREFIX = "GH"   # 关怀编号: GH + YYYYMM + a serial per month (source 003's 年份+月份+流水号)
+NUMBER = re.compile(rf"^({PREFIX}\d{{6}})(\d{{3,9}})$")
 
 
 @dataclass
@@ -41,6 +43,11 @@ def _numbers(planned: list[PlannedCare], session: Session, edits: Edits) -> list
     counters = dict(session.book.counters)
     for key, serial in session.sidecar.counters().items():
         counters[key] = max(counters.get(key, 0), serial)
+    care = session.book.table("care")
+    for value in care.column("care_no") if care is not None else ():
+        # A number a person typed (GH202509001) is taken: never handed out again.
+        if found := NUMBER.match(as_text(value)):
+            counters[found.group(1)] = max(counters.get(found.group(1), 0), int(found.group(2)))
     numbers, raised = [], {}
     for item in planned:
         prefix = f"{PREFIX}{item.care_date:%Y%m}"

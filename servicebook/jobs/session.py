@@ -73,7 +73,10 @@ class Session:
     def records(self) -> SheetTable:
         table = self.book.table("records")
         if table is None:
-            raise CannotRun(t("open.no_records", name=self.definition.sheet("records").name, path=self.path.name))
+            sheet = self.definition.sheet("records")
+            required = "、".join(f"「{c.header}」" for c in sheet.columns if c.required)
+            raise CannotRun(t("open.no_records", path=self.path.name, names="、".join((sheet.name, *sheet.aliases)),
+                              headers=required))
         if not table.headers.found:
             raise CannotRun(t("open.no_record_header", sheet=table.title))
         return table

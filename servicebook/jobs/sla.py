@@ -53,10 +53,12 @@ class SlaReport:
     escalations: list[Escalation]
     warnings: list[str] = field(default_factory=list)
     observed: int = 0
+    uncomputed: dict[str, list[str]] = field(default_factory=dict)   # metric -> the headers it lacks
 
     def as_json(self) -> dict:
         return {"clock": self.clock, "counts": self.counts, "warnings": self.warnings,
-                "status_changes_recorded": self.observed, "escalations": [e.as_dict() for e in self.escalations]}
+                "status_changes_recorded": self.observed, "not_computed": self.uncomputed,
+                "escalations": [e.as_dict() for e in self.escalations]}
 
 
 def state_word(state: str) -> str:
@@ -130,9 +132,23 @@ def _hour_cells(hours) -> list[float | None]:
     return [None if h != h else round(h, 2) for h in hours.tolist()]
 
 
+HOURS_COLUMN = {"first_response": "response_hours", "resolve": "handling_hours"}
+
+
+def _metric_keys(metric: str) -> tuple[str, ...]:
+    return COLUMNS[metric] + ((HOURS_COLUMN[metric],) if metric in HOURS_COLUMN else ())
+
+
 def _metric_columns(edits: Edits, table: SheetTable, result: SlaResult) -> None:
     words = [state_word(s) for s in STATES]
-    for metric, (due_key, state_key, _) in COLUMNS.items():
+    for metric in result.uncomputed:
+        # Not computed (a time column is missing): no column is added, and any earlier ones are emptied.
+        for key in _metric_keys(metric):
+            if table.has(key):
+                write_column(edits, table, key, [None] * len(table))
+    timed = [m for m in COLUMNS if m not in result.uncomputed]
+    for metric in timed:
+        due_key, state_key, _ = COLUMNS[metric]
         column = result.metrics[metric]
         write_column(edits, table, due_key, datetimes(column.deadline), DATETIME)
         write_column(edits, table, state_key, [words[s] if s != NONE else None for s in column.state.tolist()])
@@ -144,14 +160,16 @@ def _metric_columns(edits: Edits, table: SheetTable, result: SlaResult) -> None:
     for index, found in result.reasons.items():
         reasons[index] = "；".join(reason_text(code, fields) for code, fields in found)
     write_column(edits, table, "escalation", reasons)
-    for metric, (_, _, warn_key) in COLUMNS.items():
-        write_column(edits, table, warn_key, datetimes(result.metrics[metric].warn), DATETIME)
+    for metric in timed:
+        write_column(edits, table, COLUMNS[metric][2], datetimes(result.metrics[metric].warn), DATETIME)
 
 
-def colour_rules(edits: Edits, table: SheetTable, vocab_closed: str, vocab_awaiting: str) -> list[Highlight]:
+def colour_rules(edits: Edits, table: SheetTable, vocab_closed: str, vocab_awaiting: str,
+                 uncomputed: dict[str, tuple[str, ...]]) -> list[Highlight]:
     """Colours that stay right between runs: each state cell is compared with NOW() by Excel itself."""
     first, last = table.headers.row + 1, table.last_row
-    col = {key: edits.column_for(table, key) for cols in COLUMNS.values() for key in cols}
+    timed = {metric: keys for metric, keys in COLUMNS.items() if metric not in uncomputed}
+    col = {key: edits.column_for(table, key) for cols in timed.values() for key in cols}
 
     def ref(key: str) -> str:
         index = table.column_index(key) or col.get(key)
@@ -159,7 +177,7 @@ def colour_rules(edits: Edits, table: SheetTable, vocab_closed: str, vocab_await
 
     status = ref("status")
     rules = []
-    for metric, (due_key, state_key, warn_key) in COLUMNS.items():
+    for metric, (due_key, state_key, warn_key) in timed.items():
         state, due, warn = ref(state_key), ref(due_key), ref(warn_key)
         done_key = DONE_COLUMN.get(metric)
         if done_key and table.has(done_key):
@@ -261,10 +279,14 @@ def sla_edits(session: Session, edits: Edits) -> SlaReport:
     settings, result, observed, workdays = computed.settings, computed.result, computed.observed, computed.workdays
     _metric_columns(edits, table, result)
     closed, awaiting = book.vocab.word("status", "closed"), book.vocab.word("status", "awaiting")
-    edits.sheet(table.title, table.headers.row).highlights["sla"] = colour_rules(edits, table, closed, awaiting)
+    edits.sheet(table.title, table.headers.row).highlights["sla"] = colour_rules(edits, table, closed, awaiting,
+                                                                                 result.uncomputed)
     _history_rows(book, observed, edits)
-    return SlaReport(settings.clock, result.counts(), _escalations(table, result),
-                     _calendar_warnings(settings, workdays, result), len(observed))
+    missing = {metric: [table.definition.column(key).header for key in keys]
+               for metric, keys in result.uncomputed.items()}
+    return SlaReport(settings.clock, {m: c for m, c in result.counts().items() if m not in result.uncomputed},
+                     _escalations(table, result), _calendar_warnings(settings, workdays, result), len(observed),
+                     missing)
 
 
 def sla(session: Session) -> SlaReport:
