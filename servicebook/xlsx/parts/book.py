@@ -12,6 +12,7 @@ from servicebook.xlsx.parts.package import (
     REL_STYLES,
     REL_WORKSHEET,
     Package,
+    insert_in_order,
     relative,
     resolve,
 )
@@ -20,6 +21,11 @@ NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _Q = f"{{{NS}}}"
 _R_ID = f"{{{NS_REL}}}id"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+# CT_Workbook's sequence: where each child goes (definedNames after externalReferences, say).
+WORKBOOK_ORDER = ["fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews", "sheets",
+                  "functionGroups", "externalReferences", "definedNames", "calcPr", "oleSize",
+                  "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes", "webPublishing",
+                  "fileRecoveryPr", "webPublishObjects", "extLst"]
 
 
 class BookPart:
@@ -66,6 +72,12 @@ class BookPart:
             self.rels.remove(rel)
             self.changed = True
 
+    @property
+    def structure_locked(self) -> bool:
+        """审阅 → 保护工作簿: the team does not want sheets added or removed."""
+        protection = self.root.find(_Q + "workbookProtection")
+        return protection is not None and protection.get("lockStructure") in ("1", "true")
+
     def add_sheet(self, title: str, state: str | None) -> tuple[str, int]:
         """A new worksheet part, last in the tab order: (part name, sheet index)."""
         part = self.package.free_name("xl/worksheets/sheet{}.xml")
@@ -99,9 +111,7 @@ class BookPart:
         if container is None and not names:
             return
         if container is None:
-            container = etree.Element(_Q + "definedNames")
-            anchor = self._sheets()
-            anchor.addnext(container)
+            container = insert_in_order(self.root, etree.Element(_Q + "definedNames"), WORKBOOK_ORDER)
         replaced = {(name, local) for name, local, _, _ in names}
         for element in list(container):
             scope = element.get("localSheetId")

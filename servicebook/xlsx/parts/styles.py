@@ -25,6 +25,29 @@ def _key(element: etree._Element) -> bytes:
     return etree.tostring(element, method="c14n")
 
 
+def _rgb(element: etree._Element | None) -> str | None:
+    value = element.get("rgb") if element is not None else None
+    return value[-6:].upper() if value else None
+
+
+def _dxf_look(dxf: etree._Element) -> tuple[str | None, str | None] | None:
+    """(font colour, fill colour) of a differential format that sets only those (and no border,
+    number format, bold…), as RRGGBB; None for any other."""
+    children = {etree.QName(c).localname: c for c in dxf if isinstance(c.tag, str)}
+    if set(children) - {"font", "fill"}:
+        return None
+    font, fill = children.get("font"), children.get("fill")
+    if font is not None and {etree.QName(c).localname for c in font if isinstance(c.tag, str)} - {"color"}:
+        return None
+    pattern = fill.find(_Q + "patternFill") if fill is not None else None
+    if pattern is not None and pattern.get("patternType") not in (None, "solid"):
+        return None
+    colour = None
+    if pattern is not None:   # a dxf's solid fill is its bgColor (Excel); some writers set fgColor only
+        colour = _rgb(pattern.find(_Q + "bgColor")) or _rgb(pattern.find(_Q + "fgColor"))
+    return (_rgb(font.find(_Q + "color")) if font is not None else None), colour
+
+
 class StyleSheet:
     def __init__(self, data: bytes):
         self.root = etree.fromstring(data)
@@ -118,11 +141,21 @@ class StyleSheet:
         return self._cache[key]
 
     def highlight_dxf(self, style: str) -> int:
+        """A highlight's differential format: an existing one that looks the same (font and fill
+        colour) is reused — Excel and LibreOffice rewrite dxfs in their own form on every save."""
         fill_rgb, font_rgb = palette.HIGHLIGHTS[style]
-        dxf = etree.fromstring(f'<dxf xmlns="{NS}"><font><color rgb="FF{font_rgb}"/></font><fill>'
-                               f'<patternFill patternType="solid"><fgColor rgb="FF{fill_rgb}"/>'
-                               f'<bgColor rgb="FF{fill_rgb}"/></patternFill></fill></dxf>')
-        return self._add("dxfs", dxf)
+        key = ("dxf", style)
+        if key not in self._cache:
+            wanted = (font_rgb.upper(), fill_rgb.upper())
+            dxfs = self._collection("dxfs")
+            found = next((i for i, dxf in enumerate(dxfs) if _dxf_look(dxf) == wanted), None)
+            if found is None:
+                dxf = etree.fromstring(f'<dxf xmlns="{NS}"><font><color rgb="FF{font_rgb}"/></font><fill>'
+                                       f'<patternFill patternType="solid"><fgColor rgb="FF{fill_rgb}"/>'
+                                       f'<bgColor rgb="FF{fill_rgb}"/></patternFill></fill></dxf>')
+                found = self._add("dxfs", dxf)
+            self._cache[key] = found
+        return self._cache[key]
 
     # ------------------------------------------------------------ styles of another workbook
 

@@ -34,6 +34,9 @@ def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDe
             raise CannotRun(t("save.no_styles", name=source.name))
         styles = StyleSheet(package.read(book.styles_part))
         owned = owned_titles(book, edits)
+        added = [title for title in owned if book.sheet_part(title) is None]
+        if added and book.structure_locked:
+            raise CannotRun(t("layout.workbook_protected", sheets="」「".join(added)))
         replaced_strings: dict[int, str] = {}
         dropped_formula = False
         for title, sheet in edits.sheets.items():
