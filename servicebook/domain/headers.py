@@ -71,16 +71,52 @@ def _match_row(cells: Sequence[object], lookup: dict[str, str]) -> HeaderMap:
     return result
 
 
+BLOCK_GAP = 2   # this many empty header cells in a row end the records' header (a side table may follow)
+
+
+def _blocks(cells: Sequence[object]) -> list[tuple[int, int]]:
+    """(first, last) 0-based spans of a header row, split where BLOCK_GAP cells in a row are empty."""
+    spans, start, empty = [], None, 0
+    for index, cell in enumerate(cells):
+        if header_forms(cell):
+            if start is None:
+                start = index
+            empty, last = 0, index
+        elif start is not None:
+            empty += 1
+            if empty >= BLOCK_GAP:
+                spans.append((start, last))
+                start, empty = None, 0
+    if start is not None:
+        spans.append((start, last))
+    return spans
+
+
+def _best_in_row(cells: Sequence[object], lookup: dict[str, str], tables: Sequence[tuple[int, int]]) -> HeaderMap:
+    """The header block of a row that matches most columns: within an Excel Table whose header
+    this row is, else a run of header cells — never a side table's headers beside the records."""
+    spans = [(left - 1, right - 1) for left, right in tables] or _blocks(cells)
+    best = HeaderMap(row=0)
+    for first, last in spans:
+        masked = [cell if first <= i <= last else None for i, cell in enumerate(cells)]
+        candidate = _match_row(masked, lookup)
+        if len(candidate.columns) > len(best.columns):
+            best = candidate
+    return best
+
+
 def find_headers(
     rows: Sequence[Sequence[object]],
     sheet: SheetDef,
     team_aliases: dict[str, list[str]] | None = None,
+    table_headers: dict[int, list[tuple[int, int]]] | None = None,
 ) -> HeaderMap:
-    """The best header row among the first rows of a sheet."""
+    """The best header row among the first rows of a sheet. `table_headers`: row -> the column
+    spans (1-based) of the Excel Tables whose header is that row."""
     lookup = _lookup(sheet, team_aliases or {})
     best = HeaderMap(row=0)
     for number, cells in enumerate(rows[:HEADER_SCAN_ROWS], start=1):
-        candidate = _match_row(cells, lookup)
+        candidate = _best_in_row(cells, lookup, (table_headers or {}).get(number, []))
         if len(candidate.columns) > len(best.columns):
             candidate.row = number
             best = candidate

@@ -140,7 +140,11 @@ def build_table(
 ) -> SheetTable:
     """Read the data rows below the header; rows with nothing in any known column, a Table's
     totals row and summary rows are skipped (and said why, in `skipped`)."""
-    headers = headers or find_headers(rows, sheet, team_aliases)
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for excel_table in layout.tables:
+        if excel_table.header_row:
+            spans.setdefault(excel_table.header_row, []).append((excel_table.box.left, excel_table.box.right))
+    headers = headers or find_headers(rows, sheet, team_aliases, spans)
     formulas = formulas or {}
     table = SheetTable(sheet, title, headers, formulas=formulas)
     if not headers.found:
