@@ -41,34 +41,79 @@ def init(path: Path) -> None:
 
 @click.command(help=t("cli.check_help"))
 @workbook_argument
+@click.option("--all", "show_all", is_flag=True, help=t("check.all_help"))
 @json_option
-def check(path: Path, as_json: bool) -> None:
+def check(path: Path, show_all: bool, as_json: bool) -> None:
     with open_session(path, writing=False) as session:
         report = check_job.check(session)
     if as_json:
         print_json(report.as_json())
     else:
-        print_check(path, report)
+        print_check(path, report, show_all)
     sys.exit(EXIT_PROBLEMS if report.failed else EXIT_OK)
 
 
-def print_check(path: Path, report: check_job.CheckReport) -> None:
+def _alias_hint(report: check_job.CheckReport, sheet: str, header: str) -> str:
+    if report.alias_cell:
+        return t("check.alias_hint", cell=report.alias_cell, sheet=sheet, header=header)
+    return t("check.alias_hint_no_settings")
+
+
+def print_check(path: Path, report: check_job.CheckReport, show_all: bool = False) -> None:
+    """What decides whether the tool can work first, then what changes what it does; the optional
+    columns and the other sheets' details only with --all."""
     click.echo(t("check.title", name=path.name))
-    for sheet in report.sheets:
+    records, others = report.sheets[0], report.sheets[1:]
+    if records.title is None:
+        click.echo(t("check.records_absent"))
+    else:
+        click.echo(t("check.sheet_found", name=records.name, title=records.title, row=records.header_row,
+                     rows=records.rows, columns=len(records.columns)))
+        if records.table:
+            click.echo(t("check.in_table", table=records.table))
+        required = {c.key for c in check_job.required_columns()}
+        for col in (c for c in records.columns if c["as_written"] != c["header"] and c["key"] in required):
+            click.echo(t("check.alias_used", column=col["column"], written=col["as_written"], header=col["header"]))
+        for col in records.missing:
+            if col["required"]:
+                click.echo(t("check.missing_required", header=col["header"]) + " "
+                           + _alias_hint(report, records.name, col["header"]))
+        if report.blocked:
+            click.echo("  " + report.blocked)
+        elif report.new_columns:
+            letters = [letter for _, letter in report.new_columns]
+            click.echo(t("check.new_columns", count=len(letters), first=letters[0], last=letters[-1],
+                         where=t("check.in_the_table") if records.table else ""))
+        for entry in report.disabled:
+            click.echo(t("check.not_computed", columns="、".join(f"「{c}」" for c in entry.columns),
+                         what="、".join(entry.metrics + entry.figures)))
+        for skipped in records.skipped:
+            click.echo(t("check.skipped_row", row=skipped["row"], why=skipped["why"]))
+        if records.extras:
+            extras = "、".join(f"{e['column']}列「{e['header']}」" for e in records.extras)
+            click.echo(t("check.extras", extras=extras))
+    for sheet in others:
         if sheet.title is None:
             click.echo(t("check.sheet_absent", name=sheet.name))
-            continue
-        click.echo(t("check.sheet_found", name=sheet.name, title=sheet.title, row=sheet.header_row,
-                     rows=sheet.rows, columns=len(sheet.columns)))
-        renamed = [c for c in sheet.columns if c["as_written"] != c["header"]]
-        for col in renamed:
-            click.echo(t("check.alias_used", column=col["column"], written=col["as_written"], header=col["header"]))
-        for col in sheet.missing:
-            kind = "required" if col["required"] else "computed" if col["computed"] else "optional"
-            click.echo(t(f"check.missing_{kind}", header=col["header"]))
-        if sheet.extras:
-            extras = "、".join(f"{e['column']}列「{e['header']}」" for e in sheet.extras)
-            click.echo(t("check.extras", extras=extras))
+        else:
+            click.echo(t("check.sheet_found", name=sheet.name, title=sheet.title, row=sheet.header_row,
+                         rows=sheet.rows, columns=len(sheet.columns)))
+    if show_all:
+        for sheet in report.sheets:
+            if sheet.title is None:
+                continue
+            click.echo(t("check.details", name=sheet.name))
+            for col in (c for c in sheet.columns if c["as_written"] != c["header"]):
+                click.echo(t("check.alias_used", column=col["column"], written=col["as_written"], header=col["header"]))
+            for col in sheet.missing:
+                if not col["required"]:
+                    kind = "computed" if col["computed"] else "optional"
+                    click.echo(t(f"check.missing_{kind}", header=col["header"]))
+            if sheet.extras and sheet.key != "records":
+                extras = "、".join(f"{e['column']}列「{e['header']}」" for e in sheet.extras)
+                click.echo(t("check.extras", extras=extras))
+    else:
+        click.echo(t("check.more_with_all"))
     if report.problems:
         click.echo(t("check.problems"))
         print_problems(report.problems)

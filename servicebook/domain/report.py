@@ -24,6 +24,16 @@ from servicebook.domain.sla import BREACHED, LATE, MET, MISSING, STATES, SlaResu
 from servicebook.domain.table import SheetTable
 from servicebook.domain.values import as_text, parse_score, parse_time
 
+# figure -> the columns it is computed from: (one of) each group must be in the workbook.
+NEEDS = {
+    "avg_accept_hours": (("accepted_at",),),
+    "first_response_overdue": (("first_response_at",),),
+    "avg_handling_hours": (("accepted_at",), ("resolved_at", "closed_at")),
+    "resolved_rate": (("resolved_at", "closed_at"),),
+    "first_contact_rate": (("closed_at",), ("status",)),
+    "csat_avg": (("csat",), ("closed_at",)), "csat_100": (("csat",), ("closed_at",)),
+    "csat_good": (("csat",), ("closed_at",)), "csat_bad": (("csat",), ("closed_at",)),
+}
 TARGET_RESOLVED = 0.95
 TARGET_CSAT = 4.25          # = 85 / 100
 TOP_TAGS = 5
@@ -113,6 +123,7 @@ class Figures:
     breaches: list[dict] = field(default_factory=list)
     follow_up: list[dict] = field(default_factory=list)
     missing: dict[str, int] = field(default_factory=dict)   # which time was missing -> records left out
+    not_computed: dict[str, tuple[str, ...]] = field(default_factory=dict)   # figure -> the headers it lacks
 
     @property
     def csat_100(self) -> float | None:
@@ -142,6 +153,10 @@ class _Columns:
             self.text[key] = [vocab.standard(key, as_text(v)) for v in table.column(key)]
         self.csat = np.array([parse_score(v) or np.nan for v in table.column("csat")], dtype=float)
         self.closed_word = vocab.word("status", "closed")
+        lacking = {figure: [group[0] for group in groups if not any(table.has(k) for k in group)]
+                   for figure, groups in NEEDS.items()}
+        self.not_computed = {figure: tuple(table.definition.column(k).header for k in keys)
+                             for figure, keys in lacking.items() if keys}
         self.types = vocab.words("type")
         self.channels = vocab.words("channel")
         self.priorities = vocab.words("priority")
@@ -185,6 +200,10 @@ def figures(cols: _Columns, sla: SlaResult, period: Period, reopened: set[str],
                         for i in closed_rows if not np.isnan(cols.csat[i]) and cols.csat[i] < 4]
     if care is not None:
         _care(result, care, period)
+    result.not_computed = cols.not_computed
+    for figure in result.not_computed:
+        if figure in Figures.__dataclass_fields__:   # csat_100 follows csat_avg
+            setattr(result, figure, None)
     return result
 
 

@@ -31,6 +31,7 @@ class Settings:
     problems: list[Problem] = field(default_factory=list)
     title: str = ""                              # the 设置 sheet's name in this workbook
     table_letters: dict[str, dict[str, str]] = field(default_factory=dict)  # table -> column -> letter
+    table_rows: dict[str, int] = field(default_factory=dict)    # table -> its header row on the sheet
 
     def where(self, table: str, column: str, header: str) -> str:
         """How a message names a column of a side table: "M列「受理时限」"."""
@@ -261,6 +262,7 @@ def _read_side_table(table: TableDef, title: str, grid: Grid, settings: Settings
     top, left, rows = found
     keys = [c.key for c in table.columns]
     settings.table_letters[table.key] = {key: column_letter(left + 1 + i) for i, key in enumerate(keys)}
+    settings.table_rows[table.key] = top + 1
     settings.tables[table.key] = [
         {**dict(zip(keys, (None if is_blank(v) else v for v in row), strict=True)), ROW: top + 2 + offset}
         for offset, row in enumerate(rows)

@@ -31,6 +31,9 @@ from servicebook.domain.values import (
 from servicebook.text import t
 
 FUTURE_TOLERANCE = timedelta(minutes=10)
+# What Excel shows in a cell whose formula failed (read as that text).
+ERROR_VALUES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
 FREE_TEXT_KEYS = ("description", "solution", "csat_comment", "notes", "follow_up", "customer_name")
 _ID_NUMBER = re.compile(r"(?<!\d)[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?!\d)")
 
@@ -136,6 +139,10 @@ def _check_column(col: ColumnDef, values: list, vocab: Vocabulary, now: datetime
 def validate_records(table: SheetTable, vocab: Vocabulary, now: datetime) -> ValidationResult:
     duplicates = _duplicate_numbers(table)
 
+    def unwritable_number(check: _RowChecker, _times) -> None:
+        if is_blank(table.get("ticket_no", check.index)) and table.is_formula("ticket_no", check.index):
+            check.add("ticket_no", ERROR, "ticket_formula", t("number.formula"))
+
     def duplicate(check: _RowChecker, _times) -> None:
         if check.index in duplicates:
             others = "、".join(str(r) for r in duplicates[check.index])
@@ -146,6 +153,7 @@ def validate_records(table: SheetTable, vocab: Vocabulary, now: datetime) -> Val
         lambda check, _: _check_status(check, table, check.index, vocab),
         lambda check, _: _check_personal_data(check, table, check.index),
         lambda check, _: _check_reassignment(check, table, check.index),
+        unwritable_number,
         duplicate,
     ]
     return validate_sheet(table, vocab, now, rules)
@@ -183,10 +191,17 @@ class _Recorder:
         self.adds.append((key, severity, code, message))
 
 
+def _error_value(check: _RowChecker, col: ColumnDef, value: object) -> bool:
+    if type(value) is str and value in ERROR_VALUES:
+        check.add(col.key, ERROR, "error_value", t("validate.error_value", value=value))
+        return True
+    return False
+
+
 def _check_cell(check: _RowChecker, col: ColumnDef, value: object, vocab: Vocabulary,
                 now: datetime) -> datetime | None:
     """Check one cell by its column type; returns the time it holds, for date columns."""
-    if is_blank(value):
+    if is_blank(value) or _error_value(check, col, value):
         return None
     if col.type in ("datetime", "date"):
         return _check_time(check, col, value, now)
@@ -206,6 +221,8 @@ def _check_cell(check: _RowChecker, col: ColumnDef, value: object, vocab: Vocabu
 
 
 def _check_time(check: _RowChecker, col: ColumnDef, value: object, now: datetime) -> datetime | None:
+    if _error_value(check, col, value):
+        return None
     parsed = parse_time(value)
     if parsed.implausible:
         check.add(col.key, ERROR, "time_implausible", t("validate.time_implausible", value=as_text(value)))

@@ -119,8 +119,16 @@ def _key_rows(cur: Figures, prev: Figures) -> list[tuple[str, object, object, ob
         ("care_coverage", cur.care_coverage, prev.care_coverage, None, "", PERCENT),
         ("care_on_time", cur.care_on_time, prev.care_on_time, None, "", PERCENT),
     ]
-    return [(t(f"report.figure.{key}"), c, p, target, verdict, fmt, t(f"report.definition.{key}"))
+    return [(t(f"report.figure.{key}"), c, p, target, verdict, fmt, _definition(key, cur))
             for key, c, p, target, verdict, fmt in rows]
+
+
+def _definition(key: str, figures: Figures) -> str:
+    """What a figure counts — or, when the workbook lacks a column it needs, that it is not computed."""
+    lacking = figures.not_computed.get(key)
+    if lacking:
+        return t("report.not_computed", columns="、".join(f"「{header}」" for header in lacking))
+    return t(f"report.definition.{key}")
 
 
 def _rows_or_dash(values):
