@@ -13,6 +13,7 @@ plans it twice; a 首次回访 or 二次跟进 a person logged by hand also coun
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -45,9 +46,14 @@ class Festival:
     latest: int
 
     def on(self, year: int) -> date:
-        if self.lunar:
-            return LunarDate(year, self.month, self.day).to_solar_date()
-        return date(year, self.month, self.day)
+        return _festival_day(self.lunar, self.month, self.day, year)
+
+
+@functools.cache   # the same few festivals, for every customer
+def _festival_day(lunar: bool, month: int, day: int, year: int) -> date:
+    if lunar:
+        return LunarDate(year, month, day).to_solar_date()
+    return date(year, month, day)
 
 
 @dataclass(frozen=True)

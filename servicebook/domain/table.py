@@ -15,12 +15,15 @@ from typing import Any
 from servicebook.definition import SheetDef
 from servicebook.domain.headers import HeaderMap, find_headers
 from servicebook.domain.layout import EMPTY_LAYOUT, Occupancy, SheetLayout, TableInfo
-from servicebook.domain.suggest import canonical
 from servicebook.domain.values import is_blank
 from servicebook.errors import CannotRun
 from servicebook.text import t
 
-SUMMARY_WORDS = {"合计", "总计", "小计", "总合计", "汇总", "total", "totals", "grandtotal", "subtotal", "sum"}
+# What teams write in a summary row's label cell (simplified and traditional, any case, any spacing).
+SUMMARY_WORDS = {"合计", "总计", "小计", "总合计", "汇总", "合計", "總計", "小計", "匯總", "total", "totals",
+                 "grandtotal", "subtotal", "sum"}
+_SPACES = str.maketrans("", "", " \u3000\t")
+_FIRST = {w[0] for w in SUMMARY_WORDS} | {w[0].upper() for w in SUMMARY_WORDS} | {" ", "\u3000"}
 _SUMMARY_FORMULA = re.compile(r"\b(SUBTOTAL|SUM|COUNTA?|AVERAGE)\s*\(", re.IGNORECASE)
 
 
@@ -120,9 +123,11 @@ class SheetTable:
 
 
 def _summary_row(cells: Sequence[object], formulas: Sequence[str]) -> str | None:
-    """合计 and its kin, or a row of SUBTOTAL/SUM formulas: what the row is, when it is one."""
+    """合计 and its kin, or a row of SUBTOTAL/SUM formulas: what the row is, when it is one.
+    (Every row is asked: plain set lookups, no per-cell normalisation.)"""
     for value in cells:
-        if isinstance(value, str) and value.strip() and canonical(value).rstrip(":：") in SUMMARY_WORDS:
+        if type(value) is str and value[:1] in _FIRST and len(value) <= 12 \
+                and value.translate(_SPACES).rstrip(":：").casefold() in SUMMARY_WORDS:
             return value.strip()
     if formulas and all(_SUMMARY_FORMULA.search(f) for f in formulas):
         return "=" + formulas[0]
@@ -155,9 +160,14 @@ def build_table(
     typed = [key for key in positions if not sheet.column(key).computed]
     typed_columns = [positions[k] + 1 for k in typed]
     width = headers.last_column
-    columns: dict[str, list[Any]] = {key: [] for key in positions}
+    body = rows[headers.row:]
+    # Column by column (C-speed comprehensions), then one pass over the rows to keep the records.
+    picked = {key: [cells[pos] if pos < len(cells) else None for cells in body] for key, pos in positions.items()}
+    typed_lists = [picked[key] for key in typed]
     valued: set[int] = set()
-    for number, cells in enumerate(rows[headers.row:], start=headers.row + 1):
+    keep: list[int] = []
+    for offset, cells in enumerate(body):
+        number = headers.row + 1 + offset
         if len(cells) > width:   # anything right of the records occupies its column
             rest = cells[width:]
             if rest.count("") + rest.count(None) != len(rest):   # C speed: most rows hold nothing there
@@ -165,8 +175,8 @@ def build_table(
                 if beyond:
                     valued.update(beyond)
                     table.last_used_row = number
-        picked = {key: (cells[pos] if pos < len(cells) else None) for key, pos in positions.items()}
-        if all(is_blank(picked[key]) for key in typed):
+        typed_values = [values[offset] for values in typed_lists]
+        if all(v is None or (type(v) is str and not v.strip()) for v in typed_values):   # is_blank, inlined: hot
             if any(not is_blank(v) for v in cells):
                 table.last_used_row = number
             continue
@@ -175,13 +185,14 @@ def build_table(
             table.skipped[number] = t("layout.totals_row")
             continue
         row_formulas = [formulas[(number, c)] for c in typed_columns if (number, c) in formulas] if formulas else []
-        if summary := _summary_row([picked[k] for k in typed], row_formulas if len(row_formulas) == sum(
-                not is_blank(picked[k]) for k in typed) else []):
+        if row_formulas and len(row_formulas) != sum(not is_blank(v) for v in typed_values):
+            row_formulas = []   # a formula beside typed values: a record that computes a cell
+        if summary := _summary_row(typed_values, row_formulas):
             table.skipped[number] = t("layout.summary_row", text=summary[:20])
             continue
-        table.row_numbers.append(number)
-        for key, value in picked.items():
-            columns[key].append(value)
+        keep.append(offset)
+    table.row_numbers = [headers.row + 1 + offset for offset in keep]
+    columns: dict[str, list[Any]] = {key: [values[i] for i in keep] for key, values in picked.items()}
     table.values = columns
     table.occupancy = Occupancy(layout, frozenset(valued))
     return table

@@ -74,15 +74,17 @@ def _cell_at(data: bytes, hit: int, opening: bytes) -> tuple[int, int] | None:
 def _specials(data: bytes, prefix: bytes, scan: SheetScan) -> None:
     opening = b"<" + prefix + b"c "
     closing = b"</" + prefix + b"f>"
-    for needle in (b"<" + prefix + b"f>", b"<" + prefix + b"f ", b"<" + prefix + b"f/"):
-        hit = data.find(needle)
-        while hit >= 0:
+    needle = b"<" + prefix + b"f"
+    width = len(needle)
+    hit = data.find(needle)   # one pass: <f>, <f …>, <f/> (and nothing else in a sheet's rows starts so)
+    while hit >= 0:
+        if data[hit + width:hit + width + 1] in (b">", b" ", b"/"):
             cell = _cell_at(data, hit, opening)
             if cell and cell not in scan.formulas:
                 start, end = data.find(b">", hit) + 1, data.find(closing, hit, hit + 8192)
                 text = data[start:end] if end > 0 and data[start - 2:start] != b"/>" else b""
                 scan.formulas[cell] = text.decode("utf-8", "replace")
-            hit = data.find(needle, hit + 1)
+        hit = data.find(needle, hit + 1)
     hit = data.find(b't="e"')
     while hit >= 0:
         cell = _cell_at(data, hit, opening)
