@@ -46,6 +46,11 @@ Public Sub SB_Care(control As IRibbonControl)
     RunPython "from servicebook.addin import buttons; buttons.care()"
 End Sub
 
+' 查看号码
+Public Sub SB_Reveal(control As IRibbonControl)
+    RunPython "from servicebook.addin import buttons; buttons.reveal()"
+End Sub
+
 ' 预览邮件
 Public Sub SB_MailPreview(control As IRibbonControl)
     RunPython "from servicebook.addin import buttons; buttons.mail_preview()"

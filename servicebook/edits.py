@@ -78,6 +78,9 @@ class SheetEdits:
     # The Excel Table the sheet's records live in: the new columns and rows become the table's.
     excel_table: TableInfo | None = None
     table_rows_through: int | None = None    # the table's new last row, when rows were appended
+    # Cells whose earlier text must not survive anywhere in the file (a masked phone number): the
+    # writer replaces it in the shared string table too.
+    masked: set[tuple[int, int]] = field(default_factory=set)
 
     def set(self, row: int, col: int, value: Any) -> None:
         self.cells[(row, col)] = value

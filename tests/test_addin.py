@@ -274,8 +274,9 @@ def test_the_fake_offers_only_what_xlwings_has():
 
     from tests.support import fake_xlwings as fx
 
-    test_only = {"calls", "column", "from_file", "active", "selected_row", "save_error", "title", "grid", "formats",
-                 "styles", "widths", "rules", "merged", "visible_", "items", "sheet", "ref", "rng", "hit", "total"}
+    test_only = {"calls", "column", "from_file", "active", "selected_row", "selected_sheet", "save_error", "title",
+                 "grid", "formats", "styles", "widths", "rules", "merged", "visible_", "items", "sheet", "ref", "rng",
+                 "hit", "total"}
     pairs = [(fx.FakeRange, xm.Range), (fx.FakeSheet, xm.Sheet), (fx.FakeBook, xm.Book), (fx.FakeSheets, xm.Sheets),
              (fx.FakeRules, xm.ConditionalFormats), (fx.FakeRule, xm.ConditionalFormat), (fx.FakeFont, xm.Font)]
     for fake, real in pairs:

@@ -99,7 +99,7 @@ def test_only_phones_change_and_no_unmasked_number_remains(tmp_path, cli):
                     continue
                 assert after[title][r][c] == value, (title, r + 1, c + 1)
     assert after["服务记录"][1][phone_col] == "138****5678"
-    assert after["服务记录"][11][phone_col] == "13****4567"
+    assert after["服务记录"][11][phone_col] == "1381234567"   # ten digits: kept as typed until corrected
     assert after["客户档案"][1][after["客户档案"][0].index("电话")] == "139****5678"
     for name, data in part_bytes(path).items():
         assert not MOBILE.search(data), f"an unmasked mobile number remains in {name}"

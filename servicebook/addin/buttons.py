@@ -248,6 +248,32 @@ def history(book: Any = None) -> None:
     press(t("addin.button.history"), book, work)
 
 
+def reveal(book: Any = None) -> None:
+    """The real numbers behind the selected row's masked phones, for an agent about to call back."""
+    from servicebook.domain.values import as_text
+    from servicebook.jobs import reveal as reveal_job
+
+    def work(session: LiveSession) -> str:
+        selection = session.live.book.selection
+        row = selection.row
+        for key in ("records", "care", "customers"):
+            table = session.book.table(key)
+            if table is None or selection.sheet.name != table.title or row not in table.row_numbers:
+                continue
+            index = table.row_numbers.index(row)
+            query = as_text(table.get({"records": "ticket_no", "care": "care_no"}.get(key, "customer_id"), index)) \
+                or as_text(table.get("customer_id", index))
+            report = reveal_job.reveal(session.path, query, via=t("vault.via_excel"), now=session.now)
+            if not report.found:
+                return t("vault.not_found", query=query)
+            lines = [t("vault.found_line", sheet=r.sheet, row_key=r.row_key, column=r.column, masked=r.masked,
+                       number=r.number, kept_at=r.kept_at) for r in report.found]
+            return "\n".join([*lines, t("vault.logged", path=str(report.log))])
+        return t("addin.pick_a_row_to_reveal")
+
+    press(t("addin.button.reveal"), book, work)
+
+
 def settings(book: Any = None) -> None:
     def work(session: LiveSession) -> str | None:
         title = session.book.settings_title
@@ -264,5 +290,5 @@ def help(book: Any = None) -> None:
 
 
 ENTRY_POINTS = {name: globals()[name] for name in (
-    "run_all", "validate", "number", "assign", "sla", "history", "care", "mail_preview", "mail_send",
+    "run_all", "validate", "number", "assign", "sla", "history", "care", "reveal", "mail_preview", "mail_send",
     "report", "settings", "help")}

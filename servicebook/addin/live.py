@@ -20,6 +20,7 @@ from servicebook.domain.book import Book, read_book
 from servicebook.domain.layout import EMPTY_LAYOUT, SheetLayout
 from servicebook.edits import BuiltSheet, Edits, NewColumn, NewSheet, SheetEdits, is_ours, marked
 from servicebook.xlsx.apply import apply_sheet_edits
+from servicebook.xlsx.sheets import FORMULA_STARTS
 from servicebook.xlsx.template import build_sheet
 
 
@@ -101,7 +102,7 @@ class LiveBook:
 
             for first, run in _runs(values, existing):
                 target = sheet.range((first, col), (first + len(run) - 1, col))
-                target.value = [[value] for value in run]
+                target.value = [[_as_text(value)] for value in run]
                 if col in edits.formats:
                     target.number_format = edits.formats[col]
         for group, rules in edits.highlights.items():
@@ -152,7 +153,7 @@ class LiveBook:
         else:
             target = sheets.add(title, after=sheets[len(sheets) - 1])
         if ws.max_row and ws.max_column:
-            grid = [[cell.value for cell in row] for row in ws.iter_rows()]
+            grid = [[_as_text(cell.value) for cell in row] for row in ws.iter_rows()]
             target.range((1, 1), (ws.max_row, ws.max_column)).value = grid
         for fmt, refs in _formats(ws).items():
             for ref in refs:
@@ -183,6 +184,11 @@ class _LiveSource:
 
     def layout(self, title: str) -> SheetLayout:
         return EMPTY_LAYOUT
+
+
+def _as_text(value: Any) -> Any:
+    """What Excel is given: a text that would be read as a formula gets Excel's text prefix '."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
 GAP = 1000   # rewriting up to this many unchanged cells is cheaper than another call to Excel

@@ -25,9 +25,18 @@ def app() -> None:
 
 
 def _register() -> None:
-    from servicebook.cli import addin_cmds, demo_cmd, mail_cmds, people_cmds, report_cmd, run_cmds, workbook_cmds
+    from servicebook.cli import (
+        addin_cmds,
+        demo_cmd,
+        mail_cmds,
+        people_cmds,
+        privacy_cmds,
+        report_cmd,
+        run_cmds,
+        workbook_cmds,
+    )
 
-    for module in (workbook_cmds, people_cmds, mail_cmds, report_cmd, run_cmds, demo_cmd, addin_cmds):
+    for module in (workbook_cmds, people_cmds, privacy_cmds, mail_cmds, report_cmd, run_cmds, demo_cmd, addin_cmds):
         for command in module.COMMANDS:
             app.add_command(command)
 

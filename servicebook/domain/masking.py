@@ -1,26 +1,99 @@
-"""Phone numbers are kept masked (138****5678): the only change the tool makes to typed cells."""
+"""Masking: every phone number in the team's sheets is shown masked; before it is, the real number
+is handed over (as a Secret) for the vault beside the workbook, so that a person allowed to call
+back can still see it. The only change the tool makes to cells a person typed.
+
+A phone column's cell is masked only when it holds phone numbers and nothing that looks like a
+mistyped one: a malformed number stays as typed, flagged by validation until it is corrected.
+Free text (问题描述, 备注, …) has the numbers inside it masked where they stand.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+from servicebook.definition import ColumnDef
+from servicebook.domain.book import Book
+from servicebook.domain.phones import KEEP_AREA, find_phones, mask_text, phone_cell_ok
 from servicebook.domain.table import SheetTable
-from servicebook.domain.values import is_blank, mask_phone, phone_text
+from servicebook.domain.values import as_text, is_blank, phone_text, visible_text
+
+# Text columns people write contacts into, besides free text (longtext) and phone columns.
+CONTACT_TEXT = {"customer_name", "contact", "what", "when", "where", "who", "why", "how", "tags", "delay_reason",
+                "reassign_reason"}
+# What names a row in the vault, per sheet: the number a person looks it up by.
+ROW_KEYS = {"records": ("ticket_no",), "progress": ("ticket_no", "at"), "customers": ("customer_id",),
+            "care": ("care_no", "customer_id")}
+MAX_REWRITE = 32_766   # a longer text may have been cut short on reading: never written back
 
 
-def phones_to_mask(table: SheetTable) -> dict[tuple[str, int], str]:
-    """(column key, row index) -> the masked text to write, for every phone still readable.
+@dataclass(frozen=True)
+class Secret:
+    """A real number, before it is masked: what the vault keeps, and how it is found again."""
 
-    A number stored as a spreadsheet number is rewritten as masked text even when it is too short
-    to be a phone: once it is text, Excel no longer shows it as 1.38E+10.
-    """
-    changes: dict[tuple[str, int], str] = {}
-    for col in table.definition.columns:
-        if col.type != "phone" or not table.has(col.key):
+    sheet: str
+    row_key: str
+    column: str
+    masked: str
+    number: str
+
+
+@dataclass(frozen=True)
+class MaskChange:
+    table: SheetTable
+    index: int
+    key: str
+    text: str
+    phone_column: bool
+
+
+@dataclass
+class MaskPlan:
+    changes: list[MaskChange] = field(default_factory=list)
+    secrets: list[Secret] = field(default_factory=list)
+
+    @property
+    def numbers(self) -> int:
+        return len(self.secrets)
+
+
+def masked_columns(table: SheetTable) -> list[ColumnDef]:
+    return [c for c in table.definition.columns if table.has(c.key) and not c.computed
+            and (c.type in ("phone", "longtext") or (c.type == "text" and c.key in CONTACT_TEXT))]
+
+
+def row_key(table: SheetTable, index: int) -> str:
+    parts = [as_text(table.get(k, index)) for k in ROW_KEYS.get(table.definition.key, ())]
+    if parts and parts[0]:
+        return "@".join(p for p in parts if p)
+    return f"{table.title}!{table.row_numbers[index]}"
+
+
+def _cell(table: SheetTable, col: ColumnDef, index: int, value: object, rule: str, plan: MaskPlan) -> None:
+    phone_column = col.type == "phone"
+    text = visible_text(phone_text(value)) if phone_column else value
+    if not isinstance(text, str) or len(text) > MAX_REWRITE:
+        return
+    if phone_column and not phone_cell_ok(text):
+        return   # malformed: left as typed, flagged until corrected (masking it would lose the digits)
+    phones = find_phones(text, rule)
+    masked = mask_text(text, rule)
+    if masked != value or (phone_column and not isinstance(value, str)):
+        plan.changes.append(MaskChange(table, index, col.key, masked, phone_column))
+        key = row_key(table, index)
+        plan.secrets += [Secret(table.title, key, table.header(col.key), p.masked, p.number) for p in phones]
+
+
+def plan_masking(book: Book, rule: str = KEEP_AREA) -> MaskPlan:
+    """Every phone number to mask in every sheet the tool reads, and the secrets to keep first."""
+    plan = MaskPlan()
+    for table in book.tables.values():
+        if not table.headers.found:
             continue
-        for index, value in enumerate(table.column(col.key)):
-            if is_blank(value) or table.is_formula(col.key, index):   # a formula is the team's, not ours
-                continue
-            text = phone_text(value)
-            masked = mask_phone(text)
-            if masked != text or not isinstance(value, str):
-                changes[(col.key, index)] = masked
-    return changes
+        for col in masked_columns(table):
+            for index, value in enumerate(table.column(col.key)):
+                if is_blank(value) or table.is_formula(col.key, index):   # a formula is the team's, not ours
+                    continue
+                if col.type != "phone" and (not isinstance(value, str) or not any(c.isdigit() for c in value)):
+                    continue
+                _cell(table, col, index, value, rule, plan)
+    return plan

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from servicebook.domain.clock import from_seconds, to_seconds
+from servicebook.domain.phones import mask_text
 from servicebook.domain.settings import Vocabulary
 from servicebook.domain.sla import BREACHED, LATE, MET, MISSING, STATES, SlaResult, time_column
 from servicebook.domain.table import SheetTable
@@ -130,6 +131,14 @@ class Figures:
         return None if self.csat_avg is None else self.csat_avg / 5 * 100
 
 
+_ID_NUMBER = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
+
+
+def public(text: str) -> str:
+    """A tag as the report may show it outside the team: a phone or ID number in it masked."""
+    return _ID_NUMBER.sub(lambda m: m.group(1) + "********" + m.group(2), mask_text(text))
+
+
 def _mean(values: np.ndarray) -> float | None:
     values = values[~np.isnan(values)]
     return float(values.mean()) if values.size else None
@@ -196,7 +205,7 @@ def figures(cols: _Columns, sla: SlaResult, period: Period, reopened: set[str],
     _daily(result, t["received_at"], received, period)
     result.breaches = _breaches(cols, sla, in_period)
     result.follow_up = [{"ticket": text["ticket_no"][i], "type": text["type"][i], "assignee": text["assignee"][i],
-                         "csat": int(cols.csat[i]), "tags": text["tags"][i]}
+                         "csat": int(cols.csat[i]), "tags": public(text["tags"][i])}
                         for i in closed_rows if not np.isnan(cols.csat[i]) and cols.csat[i] < 4]
     if care is not None:
         _care(result, care, period)
@@ -230,7 +239,7 @@ def _distribution(result: Figures, cols: _Columns, rows: np.ndarray) -> None:
     channels = Counter(cols.text["channel"][i] for i in rows)
     result.by_channel = {word: channels.get(word, 0) for word in cols.channels}
     result.by_channel.update({k: v for k, v in channels.items() if k not in result.by_channel and k})
-    tags = Counter(tag for i in rows for tag in _TAG_SPLIT.split(cols.text["tags"][i]) if tag)
+    tags = Counter(public(tag) for i in rows for tag in _TAG_SPLIT.split(cols.text["tags"][i]) if tag)
     result.tags = sorted(tags.items(), key=lambda item: (-item[1], item[0]))[:TOP_TAGS]
 
 

@@ -21,12 +21,14 @@ from servicebook.domain.table import SheetTable
 from servicebook.domain.values import (
     as_text,
     check_email,
+    has_invisible,
+    hide_middle_digits,
     is_blank,
     is_valid_phone,
-    mask_phone,
     parse_score,
     parse_time,
     phone_text,
+    visible_text,
 )
 from servicebook.text import t
 
@@ -198,11 +200,20 @@ def _error_value(check: _RowChecker, col: ColumnDef, value: object) -> bool:
     return False
 
 
+def _invisible(check: _RowChecker, col: ColumnDef, value: object) -> object:
+    """A text with zero-width (or other invisible) characters is flagged, and checked without them."""
+    if type(value) is str and has_invisible(value):
+        check.add(col.key, WARNING, "invisible", t("validate.invisible", fixed=visible_text(value).strip()))
+        return visible_text(value)
+    return value
+
+
 def _check_cell(check: _RowChecker, col: ColumnDef, value: object, vocab: Vocabulary,
                 now: datetime) -> datetime | None:
     """Check one cell by its column type; returns the time it holds, for date columns."""
     if is_blank(value) or _error_value(check, col, value):
         return None
+    value = _invisible(check, col, value)
     if col.type in ("datetime", "date"):
         return _check_time(check, col, value, now)
     if col.type == "enum":
@@ -223,6 +234,7 @@ def _check_cell(check: _RowChecker, col: ColumnDef, value: object, vocab: Vocabu
 def _check_time(check: _RowChecker, col: ColumnDef, value: object, now: datetime) -> datetime | None:
     if _error_value(check, col, value):
         return None
+    value = _invisible(check, col, value)
     parsed = parse_time(value)
     if parsed.implausible:
         check.add(col.key, ERROR, "time_implausible", t("validate.time_implausible", value=as_text(value)))
@@ -258,10 +270,10 @@ def _check_enum(check: _RowChecker, col: ColumnDef, value: object, allowed: list
 
 
 def _check_phone(check: _RowChecker, col: ColumnDef, value: object) -> None:
-    text = phone_text(value)
+    text = visible_text(phone_text(value))
     if not is_valid_phone(text):
-        # The message shows the number masked: 校验结果 must not leak it either.
-        check.add(col.key, ERROR, "phone", t("validate.phone", value=mask_phone(text)))
+        # Left as typed, so it can be corrected; the message hides its middle digits all the same.
+        check.add(col.key, ERROR, "phone", t("validate.phone", value=hide_middle_digits(text)))
 
 
 def _check_order(check: _RowChecker, times: dict[str, datetime | None]) -> None:
@@ -312,7 +324,7 @@ def _check_reassignment(check: _RowChecker, table: SheetTable, index: int) -> No
 def _check_personal_data(check: _RowChecker, table: SheetTable, index: int) -> None:
     for key in FREE_TEXT_KEYS:
         value = table.get(key, index)
-        if isinstance(value, str) and _ID_NUMBER.search(value):
+        if isinstance(value, str) and _ID_NUMBER.search(visible_text(value)):
             check.add(key, ERROR, "id_number", t("validate.id_number"))
 
 

@@ -15,6 +15,8 @@ from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 
+from servicebook.domain.phones import mask_text, phone_cell_ok
+
 EXCEL_EPOCH = datetime(1899, 12, 30)
 # Serial numbers Excel would show as dates between 1982 and 2119: anything else is not a date.
 _SERIAL_RANGE = (30000.0, 80000.0)
@@ -28,6 +30,20 @@ def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+# Zero-width and other format characters (and the soft hyphen): invisible in Excel, yet enough to
+# make 投诉 and 投诉\u200b different words, or hide an ID number from a check.
+INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def visible_text(text: str) -> str:
+    """`text` without its invisible characters (fast when it has none)."""
+    return text if text.isprintable() else INVISIBLE.sub("", text)
+
+
+def has_invisible(text: str) -> bool:
+    return not text.isprintable() and INVISIBLE.search(text) is not None
+
+
 def normalize_text(value: str) -> str:
     """Full-width to half-width (NFKC) and trimmed: how people meant what they typed."""
     return unicodedata.normalize("NFKC", value).strip()
@@ -36,7 +52,7 @@ def normalize_text(value: str) -> str:
 def as_text(value: object) -> str:
     """A cell value as the text a person sees: 13812345678.0 reads as 13812345678."""
     if type(value) is str:
-        return value.strip()
+        return (value if value.isprintable() else INVISIBLE.sub("", value)).strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -171,45 +187,33 @@ def parse_score(value: object) -> int | None:
 
 # ---------------------------------------------------------------- phones
 
-_MOBILE_RE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
-_LANDLINE_RE = re.compile(r"^0\d{2,3}\d{7,8}$")
-_SERVICE_RE = re.compile(r"^[48]00\d{7}$")
-_MASKED_RE = re.compile(r"^[\d+\-\s()]*\*{4}[\d\-\s]*$")
-
 
 def phone_text(value: object) -> str:
     """A phone cell as text, undoing the number Excel makes of 13812345678."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
+            and float(value).is_integer():
         return str(int(value))
     return normalize_text(str(value)) if value is not None else ""
 
 
-def is_masked_phone(text: str) -> bool:
-    digits = re.sub(r"\D", "", text)
-    return bool(_MASKED_RE.match(text)) and len(digits) >= 5
-
-
 def is_valid_phone(text: str) -> bool:
-    """A mainland mobile, a landline (area code first) or a 400/800 number, masked or not."""
-    number = re.split(r"转|ext", text, maxsplit=1, flags=re.IGNORECASE)[0].strip()
-    if is_masked_phone(number):
-        return True
-    compact = re.sub(r"[\s\-()]", "", number)
-    return bool(_MOBILE_RE.match(compact) or _LANDLINE_RE.match(compact) or _SERVICE_RE.match(compact))
+    """A phone column's cell: mobiles, landlines (area code first), service numbers, masked or not."""
+    return phone_cell_ok(text)
 
 
-@lru_cache(maxsize=1 << 16)   # a customer's number recurs on each of their records
 def mask_phone(text: str) -> str:
-    """Hide the four digits before the last four, keeping the layout: 138****5678."""
-    if is_masked_phone(text):
-        return text
-    body, *extension = re.split(r"(转|ext)", text, maxsplit=1, flags=re.IGNORECASE)
-    positions = [i for i, ch in enumerate(body) if ch.isdigit()]
+    """Every phone number in `text` masked: 138****5678, 010-****5678 (service numbers kept)."""
+    return mask_text(text)
+
+
+def hide_middle_digits(text: str) -> str:
+    """For messages about a number that is not a valid phone: its middle digits hidden all the
+    same, so that 校验结果 does not spell out a customer's number either."""
+    positions = [i for i, ch in enumerate(text) if ch.isdigit()]
     if len(positions) < 8:
         return text
-    hidden = set(positions[-8:-4])
-    masked = "".join("*" if i in hidden else ch for i, ch in enumerate(body))
-    return masked + "".join(extension)
+    hidden = set(positions[-8:-4])   # the four digits before the last four, as for a mobile
+    return "".join("*" if i in hidden else ch for i, ch in enumerate(text))
 
 
 # ---------------------------------------------------------------- email

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from servicebook.domain.book import Book
-from servicebook.domain.masking import phones_to_mask
+from servicebook.domain.masking import plan_masking
 from servicebook.domain.problems import Problem
 from servicebook.domain.table import SheetTable, column_letter
 from servicebook.domain.validation import ValidationResult, validate_progress, validate_records
@@ -13,6 +12,7 @@ from servicebook.domain.values import as_text, is_blank
 from servicebook.edits import Edits, Highlight, data_ref, write_column
 from servicebook.jobs.session import Session
 from servicebook.text import t
+from servicebook.vault import Vault, load_key
 
 
 @dataclass
@@ -68,17 +68,25 @@ def highlights(table: SheetTable, result: ValidationResult, result_col: int) -> 
     return rules
 
 
-def mask_phones(book: Book, edits: Edits) -> int:
-    """Put masked phones into the edits for every sheet with phone columns; returns how many."""
-    count = 0
-    for table in book.tables.values():
-        for (key, index), masked in phones_to_mask(table).items():
-            sheet = edits.sheet(table.title, table.headers.row)
-            col = table.column_index(key)
-            sheet.set(table.row_numbers[index], col, masked)
+def mask_phones(session: Session, edits: Edits) -> int:
+    """Mask every phone number in the team's sheets; the real numbers go into the vault first (when
+    a key is set up), before the edits can reach the workbook. Returns how many were masked."""
+    plan = plan_masking(session.book, session.settings["landline_mask"])
+    if plan.secrets:
+        key = load_key()
+        if key is None:
+            session.warnings.append(t("vault.not_kept", count=plan.numbers))
+        else:
+            Vault(session.sidecar, key).keep(plan.secrets, session.now)
+    for change in plan.changes:
+        table = change.table
+        sheet = edits.sheet(table.title, table.headers.row)
+        col = table.column_index(change.key)
+        sheet.set(table.row_numbers[change.index], col, change.text)
+        sheet.masked.add((table.row_numbers[change.index], col))
+        if change.phone_column:
             sheet.formats[col] = "@"
-            count += 1
-    return count
+    return plan.numbers
 
 
 def write_results(edits: Edits, table: SheetTable, result: ValidationResult) -> None:
@@ -97,7 +105,7 @@ def validation_edits(session: Session, edits: Edits) -> ValidateReport:
         tickets = {as_text(v) for v in table.column("ticket_no") if not is_blank(v)}
         progress_result = validate_progress(progress, book.vocab, session.now, tickets)
         write_results(edits, progress, progress_result)
-    masked = mask_phones(book, edits)
+    masked = mask_phones(session, edits)
     mapping = [p for p in book.problems if p.sheet == table.title]
     return ValidateReport(len(table), result, masked, mapping, progress_result)
 

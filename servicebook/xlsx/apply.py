@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from servicebook import palette
 from servicebook.definition import WorkbookDef
 from servicebook.edits import BuiltSheet, Edits, Highlight, SheetEdits, is_ours, marked
-from servicebook.xlsx.sheets import add_computed_column
+from servicebook.xlsx.sheets import FORMULA_STARTS, add_computed_column
 from servicebook.xlsx.template import build_sheet
 
 
@@ -55,8 +55,9 @@ def write_cell(ws: Worksheet, row: int, col: int, value: object, number_format: 
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
     date_format = is_date_format(cell.number_format)
     cell.value = value
-    if isinstance(value, str) and value.startswith("="):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         cell.data_type = "s"  # text that only looks like a formula stays text
+        cell.quotePrefix = True
     if number_format and value is not None:
         cell.number_format = number_format
     elif isinstance(value, (datetime, date)) and not date_format:

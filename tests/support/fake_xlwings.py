@@ -303,6 +303,11 @@ class FakeSelection:
         self.book.calls.hit("Range.row")
         return self._row
 
+    @property
+    def sheet(self) -> FakeSheet:
+        self.book.calls.hit("Range.sheet")
+        return self.book.sheets[self.book.selected_sheet]
+
 
 class FakeBook:
     def __init__(self, fullname: Path, answer: str = "ok"):
@@ -312,6 +317,7 @@ class FakeBook:
         self.sheets = FakeSheets(self)
         self.active: str | None = None
         self.selected_row = 2
+        self.selected_sheet = "服务记录"
         self.save_error: Exception | None = None
 
     @property

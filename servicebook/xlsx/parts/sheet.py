@@ -21,7 +21,7 @@ from servicebook.text import t
 from servicebook.xlsx.parts.cells import cell_xml, column_letter, column_number, split_ref
 from servicebook.xlsx.parts.package import insert_in_order
 from servicebook.xlsx.parts.styles import StyleSheet
-from servicebook.xlsx.sheets import LAST_ROW, computed_prompt
+from servicebook.xlsx.sheets import FORMULA_STARTS, LAST_ROW, computed_prompt
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _Q = f"{{{NS}}}"
@@ -92,10 +92,12 @@ class SheetPatcher:
         self._tails: dict[tuple[int, str], str] = {}
         self.formats: dict[int, str] = {}
         self.overrides: dict[tuple[int, int], int] = {}
+        self.masked: set[tuple[int, int]] = set()
 
     # ------------------------------------------------------------ the whole sheet
 
     def patch(self, edits: SheetEdits) -> PatchResult:
+        self.masked = edits.masked
         cells = self._cell_edits(edits)
         self._columns(edits)
         if edits.highlights:
@@ -218,7 +220,7 @@ class SheetPatcher:
                      row_style: int | None, result: PatchResult) -> bytes:
         """The new XML of an existing cell: its value replaced, its own format kept."""
         if inner and (b"f" in inner or b't="s"' in cell_attrs):
-            self._note_replaced(cell_attrs, inner, value, result)
+            self._note_replaced(cell_attrs, inner, value, result, (number, col) in self.masked)
         old_style = _S.search(cell_attrs)
         return self._cell(number, col, value, row_style, int(old_style.group(1)) if old_style else 0).encode()
 
@@ -241,11 +243,13 @@ class SheetPatcher:
         return self._column(found.group(1)) if found else 1 << 30
 
     @staticmethod
-    def _note_replaced(attrs: bytes, inner: bytes, value: Any, result: PatchResult) -> None:
+    def _note_replaced(attrs: bytes, inner: bytes, value: Any, result: PatchResult, masked: bool) -> None:
+        """A formula overwritten (the calculation chain goes); a masked text's shared string (it
+        must not survive in the string table)."""
         if b"<f" in inner or b":f" in inner:
             result.dropped_formula = True
         kind = _T.search(attrs)
-        if kind and kind.group(1) == b"s" and isinstance(value, str) and (v := _V.search(inner)):
+        if masked and kind and kind.group(1) == b"s" and isinstance(value, str) and (v := _V.search(inner)):
             result.replaced_strings[int(v.group(1))] = value
 
     def _cell(self, row: int, col: int, value: Any, row_style: int | None, existing: int | None = None) -> str:
@@ -253,7 +257,8 @@ class SheetPatcher:
             existing = row_style if row_style is not None else self.col_styles.get(col, 0)
         letters = self._letters.get(col) or self._letters.setdefault(col, column_letter(col))
         override = self.overrides.get((row, col)) if self.overrides else None
-        key = (existing, col, override, type(value), value == "")
+        key = (existing, col, override, type(value), value == "",
+               type(value) is str and value.startswith(FORMULA_STARTS))
         style = self._styles_seen.get(key)
         if style is None:
             style = self._styles_seen[key] = self._style(existing, self.formats.get(col), override, value)
@@ -271,6 +276,8 @@ class SheetPatcher:
             return override
         if value is None or value == "":
             return base
+        if type(value) is str and value.startswith(FORMULA_STARTS):
+            base = self.styles.with_quote_prefix(base)
         if number_format:
             return self.styles.with_number_format(base, number_format)
         if isinstance(value, (datetime, date)) and not is_date_format(self.styles.format_code(base)):

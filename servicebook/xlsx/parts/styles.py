@@ -119,6 +119,19 @@ class StyleSheet:
                 self._cache[key] = self._add("cellXfs", xf)
         return self._cache[key]
 
+    def with_quote_prefix(self, xf_index: int) -> int:
+        """The cell format `xf_index` with Excel's quote prefix: the cell's text stays text even
+        when a person edits it (as typing '=… in Excel does)."""
+        key = ("quote", xf_index)
+        if key not in self._cache:
+            xf = copy.deepcopy(self.xf(xf_index))
+            if xf.get("quotePrefix") in ("1", "true"):
+                self._cache[key] = xf_index
+            else:
+                xf.set("quotePrefix", "1")
+                self._cache[key] = self._add("cellXfs", xf)
+        return self._cache[key]
+
     # ------------------------------------------------------------ our own looks
 
     def header_xf(self, kind: str = "computed") -> int:

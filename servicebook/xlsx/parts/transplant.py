@@ -18,6 +18,7 @@ from servicebook.xlsx.parts.book import BookPart
 from servicebook.xlsx.parts.cells import inline_string
 from servicebook.xlsx.parts.package import Package, Rels, relative, rels_name, resolve
 from servicebook.xlsx.parts.styles import StyleSheet
+from servicebook.xlsx.sheets import text_only
 from servicebook.xlsx.template import build_sheet
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -50,6 +51,8 @@ def scratch_workbook(edits: Edits, titles: list[str], present: set[str], definit
     for title, sheet in edits.sheets.items():
         if title in titles:
             apply_sheet_edits(wb[title], sheet)
+    for ws in wb.worksheets:
+        text_only(ws)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

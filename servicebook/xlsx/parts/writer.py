@@ -12,7 +12,6 @@ from pathlib import Path
 from lxml import etree
 
 from servicebook.definition import WorkbookDef
-from servicebook.domain.values import mask_phone
 from servicebook.edits import Edits
 from servicebook.errors import CannotRun
 from servicebook.text import t
@@ -22,6 +21,7 @@ from servicebook.xlsx.parts.sheet import SheetPatcher
 from servicebook.xlsx.parts.styles import StyleSheet
 from servicebook.xlsx.parts.tables import grow_table
 from servicebook.xlsx.parts.transplant import Transplant, owned_titles, scratch_workbook
+from servicebook.xlsx.xml import parse
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
@@ -66,16 +66,16 @@ def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDe
 
 
 def _scrub_masked_phones(package: Package, part: str, replaced: dict[int, str]) -> None:
-    """A phone number masked in its cell must not live on in the shared string table."""
-    root = etree.fromstring(package.read(part))
+    """A text masked in its cell must not live on in the shared string table: the entry another
+    cell may still point at is masked the same way."""
+    root = parse(package.read(part))
     items = list(root)
     changed = False
     for index, new in replaced.items():
         if index >= len(items):
             continue
-        old = "".join(items[index].itertext())
-        if old != new and mask_phone(old) == new:
-            item = items[index]
+        item = items[index]
+        if "".join(item.itertext()) != new:
             for child in list(item):
                 item.remove(child)
             etree.SubElement(item, f"{{{NS}}}t").text = new
