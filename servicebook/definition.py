@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -42,6 +43,10 @@ class SheetDef:
             if col.key == key:
                 return col
         raise KeyError(f"{self.key} has no column {key!r}")
+
+    @functools.cached_property
+    def keys(self) -> frozenset[str]:
+        return frozenset(c.key for c in self.columns)
 
     @property
     def template_columns(self) -> tuple[ColumnDef, ...]:

@@ -18,7 +18,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from servicebook.addin.live import LiveBook
-from servicebook.cli.common import printed
 from servicebook.definition import definition
 from servicebook.edits import Edits
 from servicebook.errors import CannotRun
@@ -52,9 +51,9 @@ def live_session(book: Any) -> LiveSession:
     return LiveSession(Path(book.fullname), read, now, (0, 0), live=live)
 
 
-def summary(printer: Callable[[Any], None], report: Any) -> str:
-    """The command line's own summary of a job, for the message box."""
-    return printed(printer, report).strip()
+def summary(render: Callable[[Any], list[str]], report: Any) -> str:
+    """A job's result in the same words the command line prints, for the message box."""
+    return "\n".join(render(report)).strip()
 
 
 def press(label: str, book: Any, work: Callable[[LiveSession], str | None]) -> None:
@@ -94,60 +93,60 @@ def _log(book: Any, text: str) -> None:
 # ---------------------------------------------------------------- the buttons
 
 
-def _job(session: LiveSession, job: Callable, printer: Callable, *args: Any) -> str:
-    """One job's edits into the live workbook, and its command-line summary."""
-    return summary(printer, session.apply(job, *args))
+def _job(session: LiveSession, job: Callable, render: Callable, *args: Any) -> str:
+    """One job's edits into the live workbook, and its summary in words."""
+    return summary(render, session.apply(job, *args))
 
 
 def validate(book: Any = None) -> None:
-    from servicebook.cli.workbook_cmds import print_validate
     from servicebook.jobs.validate import validation_edits
+    from servicebook.render.workbook import validate_lines
 
-    press(t("addin.button.validate"), book, lambda s: _job(s, validation_edits, print_validate))
+    press(t("addin.button.validate"), book, lambda s: _job(s, validation_edits, validate_lines))
 
 
 def number(book: Any = None) -> None:
-    from servicebook.cli.workbook_cmds import print_number
     from servicebook.jobs.number import numbering_edits
+    from servicebook.render.workbook import number_lines
 
-    press(t("addin.button.number"), book, lambda s: _job(s, numbering_edits, print_number))
+    press(t("addin.button.number"), book, lambda s: _job(s, numbering_edits, number_lines))
 
 
 def assign(book: Any = None) -> None:
-    from servicebook.cli.people_cmds import print_assign
     from servicebook.jobs.assign import assignment_edits
+    from servicebook.render.people import assign_lines
 
-    press(t("addin.button.assign"), book, lambda s: _job(s, assignment_edits, print_assign))
+    press(t("addin.button.assign"), book, lambda s: _job(s, assignment_edits, assign_lines))
 
 
 def sla(book: Any = None) -> None:
-    from servicebook.cli.workbook_cmds import print_sla
     from servicebook.jobs.sla import sla_edits
+    from servicebook.render.workbook import sla_lines
 
-    press(t("addin.button.sla"), book, lambda s: _job(s, sla_edits, print_sla))
+    press(t("addin.button.sla"), book, lambda s: _job(s, sla_edits, sla_lines))
 
 
 def care(book: Any = None) -> None:
-    from servicebook.cli.run_cmds import print_care
     from servicebook.jobs.care import care_edits
+    from servicebook.render.run import care_lines
 
-    press(t("addin.button.care"), book, lambda s: _job(s, care_edits, print_care))
+    press(t("addin.button.care"), book, lambda s: _job(s, care_edits, care_lines))
 
 
 def report(book: Any = None) -> None:
-    from servicebook.cli.report_cmd import print_report
     from servicebook.domain.report import last_full_month
     from servicebook.jobs.report import report_edits
+    from servicebook.render.run import report_lines
 
     press(t("addin.button.report"), book,
-          lambda s: _job(s, report_edits, print_report, last_full_month(s.now.date())))
+          lambda s: _job(s, report_edits, report_lines, last_full_month(s.now.date())))
 
 
 def mail_preview(book: Any = None) -> None:
-    from servicebook.cli.mail_cmds import print_mail
     from servicebook.jobs import mail as mail_job
+    from servicebook.render.mail import mail_lines
 
-    press(t("addin.button.mail_preview"), book, lambda s: summary(print_mail, mail_job.preview(s)))
+    press(t("addin.button.mail_preview"), book, lambda s: summary(mail_lines, mail_job.preview(s)))
 
 
 def _holds(path: Path, numbers: set[str]) -> bool:
@@ -164,10 +163,10 @@ def _holds(path: Path, numbers: set[str]) -> bool:
 def mail_send(book: Any = None) -> None:
     """The list of what would go out first; nothing is sent unless the user confirms, and nothing
     before the workbook is saved with the numbers the emails carry."""
-    from servicebook.cli.mail_cmds import print_mail
     from servicebook.jobs import mail as mail_job
     from servicebook.jobs.assign import assignment_edits
     from servicebook.jobs.number import numbering_edits
+    from servicebook.render.mail import mail_lines
 
     label = t("addin.button.mail_send")
 
@@ -181,10 +180,10 @@ def mail_send(book: Any = None) -> None:
             session.save(edits)
             outgoing, recovered = mail_job.plan(session)
             if not outgoing.waiting:
-                return summary(print_mail, mail_job.MailReport(False, "", already=outgoing.already,
+                return summary(mail_lines, mail_job.MailReport(False, "", already=outgoing.already,
                                                                problems=outgoing.problems))
             preview = mail_job.preview(session)
-            answer = session.live.app.alert(t("addin.confirm_send", preview=summary(print_mail, preview)),
+            answer = session.live.app.alert(t("addin.confirm_send", preview=summary(mail_lines, preview)),
                                             title=label, buttons="ok_cancel", mode="info")
             if answer != "ok":
                 return t("addin.send_cancelled")
@@ -195,28 +194,28 @@ def mail_send(book: Any = None) -> None:
             given = {number for _, number in numbered.numbered}
             if not _holds(session.path, {item.ticket for item in outgoing.waiting} & given):
                 return t("addin.not_saved", error=t("addin.numbers_not_in_file"))
-            return summary(print_mail, mail_job.send(session, outgoing, recovered))
+            return summary(mail_lines, mail_job.send(session, outgoing, recovered))
 
     press(label, book, work)
 
 
 def run_all(book: Any = None) -> None:
     """一键处理: every step of the nightly run that needs no confirmation; emails are previewed."""
-    from servicebook.cli.people_cmds import print_assign
-    from servicebook.cli.run_cmds import print_care
-    from servicebook.cli.workbook_cmds import print_number, print_sla, print_validate
     from servicebook.jobs import mail as mail_job
     from servicebook.jobs.run import row_steps
+    from servicebook.render.people import assign_lines
+    from servicebook.render.run import care_lines
+    from servicebook.render.workbook import number_lines, sla_headline, validate_lines
 
     def work(session: LiveSession) -> str:
         edits = Edits()
         steps = row_steps(session, edits)
-        lines = [summary(print_number, steps.number)]
+        lines = [summary(number_lines, steps.number)]
         if steps.assign is not None:
-            lines.append(summary(print_assign, steps.assign))
-        lines.append(summary(print_validate, steps.validate))
-        lines.append(summary(print_sla, steps.sla).split("\n")[0])
-        lines.append(summary(print_care, steps.care))
+            lines.append(summary(assign_lines, steps.assign))
+        lines.append(summary(validate_lines, steps.validate))
+        lines.append(sla_headline(steps.sla))
+        lines.append(summary(care_lines, steps.care))
         session.save(edits)
         waiting = mail_job.preview(session)
         lines.append(t("addin.mail_waiting", count=len(waiting.results)))
@@ -227,8 +226,8 @@ def run_all(book: Any = None) -> None:
 
 def history(book: Any = None) -> None:
     """The customer of the row the cursor is on."""
-    from servicebook.cli.people_cmds import print_history
     from servicebook.jobs.history import history_sheet_edits, lookup
+    from servicebook.render.people import history_lines
 
     def work(session: LiveSession) -> str:
         records = session.records()
@@ -243,7 +242,7 @@ def history(book: Any = None) -> None:
             title = history_sheet_edits(found.found, edits)
             session.save(edits)
             session.live.book.sheets[title].activate()
-        return summary(print_history, found)
+        return summary(history_lines, found)
 
     press(t("addin.button.history"), book, work)
 

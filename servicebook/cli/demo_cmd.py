@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from servicebook.cli.common import now_option
-from servicebook.cli.run_cmds import print_run
+from servicebook.cli.common import echo, now_option
 from servicebook.demo.build import DemoSize
 from servicebook.jobs import demo as demo_job
+from servicebook.render.run import run_lines
 from servicebook.text import t
 
 
@@ -27,7 +27,7 @@ def demo(folder: Path, records: int, seed: int, now) -> None:
     click.echo(t("demo.built", path=str(report.path.resolve()), records=report.records))
     records_sheet = report.check.sheets[0]
     click.echo(t("demo.checked", title=records_sheet.title, columns=len(records_sheet.columns)))
-    print_run(report.run)
+    echo(run_lines(report.run))
     click.echo(t("demo.where", path=str(report.path.resolve()), folder=str(report.path.with_suffix("").resolve())))
 
 

@@ -10,6 +10,7 @@ from servicebook.cli.common import finish, json_option, now_option, workbook_arg
 from servicebook.domain.report import Period, day, month, week
 from servicebook.jobs import report as report_job
 from servicebook.jobs.session import open_session
+from servicebook.render.run import report_lines
 from servicebook.text import t
 
 
@@ -26,16 +27,6 @@ def _period(month_text: str | None, week_text: str | None, day_text: str | None)
         raise click.BadParameter(t("report.bad_period", value=text)) from None
 
 
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
-
-
-def print_report(result: report_job.ReportReport) -> None:
-    current = result.current
-    csat = "—" if current.csat_avg is None else f"{current.csat_avg:.2f}"
-    click.echo(t("report.summary", sheet=result.title, received=current.received,
-                 resolved=_percent(current.resolved_rate), csat=csat,
-                 overdue=_percent(current.first_response_overdue)))
 
 
 @click.command(help=t("cli.report_help"))
@@ -49,7 +40,7 @@ def report(path: Path, month_text, week_text, day_text, as_json: bool, now) -> N
     period = _period(month_text, week_text, day_text)
     with open_session(path, now=now) as session:
         result = report_job.report(session, period)
-    finish(result, print_report, as_json, warnings=session.warnings)
+    finish(result, report_lines, as_json, warnings=session.warnings)
 
 
 COMMANDS = [report]

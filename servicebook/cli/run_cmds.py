@@ -8,46 +8,13 @@ from pathlib import Path
 
 import click
 
-from servicebook.cli.common import (
-    finish,
-    json_option,
-    now_option,
-    printed,
-    workbook_argument,
-)
-from servicebook.cli.mail_cmds import print_mail
-from servicebook.cli.people_cmds import print_assign
-from servicebook.cli.report_cmd import print_report
-from servicebook.cli.workbook_cmds import print_number, print_sla, print_validate
+from servicebook.cli.common import finish, json_option, now_option, workbook_argument
 from servicebook.jobs import care as care_job
 from servicebook.jobs import run as run_job
 from servicebook.jobs import schedule as schedule_job
 from servicebook.jobs.session import open_session
+from servicebook.render.run import care_lines, run_lines
 from servicebook.text import t
-
-
-def run_lines(report: run_job.RunReport) -> list[str]:
-    """The run's summary as printed, for the log beside the workbook."""
-    return printed(print_run, report).splitlines()
-
-
-def run_sections(report: run_job.RunReport):
-    sections = [(t("run.numbered"), print_number, report.number)]
-    if report.assign:
-        sections.append((t("run.assigned"), print_assign, report.assign))
-    sections += [(t("run.validated"), print_validate, report.validate), (t("run.sla"), print_sla, report.sla),
-                 (t("run.care"), print_care, report.care), (t("run.mail"), print_mail, report.mail)]
-    if report.report:
-        sections.append((t("run.report"), print_report, report.report))
-    return sections
-
-
-def print_run(report: run_job.RunReport) -> None:
-    for title, printer, value in run_sections(report):
-        click.echo(title)
-        printer(value)
-    if report.backup:
-        click.echo(t("run.backup", path=str(report.backup)))
 
 
 @click.command(help=t("cli.run_help"))
@@ -58,18 +25,8 @@ def print_run(report: run_job.RunReport) -> None:
 @now_option
 def run(path: Path, wait_minutes: float, as_json: bool, now) -> None:
     report = run_job.scheduled_run(path, now, wait_minutes * 60, log=run_lines)
-    finish(report, print_run, as_json, report.failed, report.warnings)
+    finish(report, run_lines, as_json, report.failed, report.warnings)
 
-
-def print_care(report: care_job.CareReport) -> None:
-    if not report.planned:
-        click.echo(t("care.none", overdue=report.overdue))
-        return
-    kinds: dict[str, int] = {}
-    for item in report.planned:
-        kinds[item.reason] = kinds.get(item.reason, 0) + 1
-    click.echo(t("care.summary", count=len(report.planned), overdue=report.overdue,
-                 kinds="，".join(f"{k} {v}" for k, v in kinds.items())))
 
 
 @click.command(help=t("cli.care_help"))
@@ -79,7 +36,7 @@ def print_care(report: care_job.CareReport) -> None:
 def care(path: Path, as_json: bool, now) -> None:
     with open_session(path, now=now) as session:
         report = care_job.care(session)
-    finish(report, print_care, as_json, warnings=session.warnings)
+    finish(report, care_lines, as_json, warnings=session.warnings)
 
 
 def _time(_ctx, _param, value: str) -> tuple[int, int]:

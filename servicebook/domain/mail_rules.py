@@ -18,13 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from servicebook.domain.address import salutation
 from servicebook.domain.problems import WARNING, Problem
 from servicebook.domain.settings import Settings, Vocabulary
 from servicebook.domain.sla import STATES, SlaResult, reason_text
 from servicebook.domain.suggest import canonical
 from servicebook.domain.table import SheetTable
 from servicebook.domain.values import as_text, check_email, is_blank, parse_time
-from servicebook.mail.address import salutation
 from servicebook.text import t
 
 TEMPLATES = ("acknowledgement", "solution", "confirmation", "progress", "survey", "escalation", "sla_reminder", "care")

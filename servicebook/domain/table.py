@@ -52,24 +52,40 @@ class SheetTable:
     def __len__(self) -> int:
         return len(self.row_numbers)
 
+    def _declared(self, key: str) -> None:
+        """A key the sheet's definition does not declare is a mistake in the code, not a column the
+        workbook lacks: it raises, so a misspelt key cannot read as an empty column."""
+        if key not in self.definition.keys:
+            raise KeyError(f"sheet {self.definition.key} declares no column {key!r}")
+
     def has(self, key: str) -> bool:
-        return key in self.headers.columns
+        if key in self.headers.columns:
+            return True
+        self._declared(key)
+        return False
 
     def column(self, key: str) -> list[Any]:
         """The values of a column, aligned with `row_numbers` (all None when it is missing)."""
         if key not in self.values:
+            self._declared(key)
             return [None] * len(self.row_numbers)
         return self.values[key]
 
     def get(self, key: str, index: int) -> Any:
         values = self.values.get(key)
-        return values[index] if values is not None else None
+        if values is None:
+            self._declared(key)
+            return None
+        return values[index]
 
     def row(self, index: int) -> dict[str, Any]:
         return {key: values[index] for key, values in self.values.items()}
 
     def column_index(self, key: str) -> int | None:
-        return self.headers.columns.get(key)
+        found = self.headers.columns.get(key)
+        if found is None:
+            self._declared(key)
+        return found
 
     def is_formula(self, key: str, index: int) -> bool:
         """Whether the cell of `key` in data row `index` holds a formula (read by its cached value,
