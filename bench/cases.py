@@ -74,15 +74,16 @@ def headless_run(path: str) -> None:
     number of emails due (a few on an ordinary night), not the number of rows."""
     from servicebook.batch import tune_for_batch
     from servicebook.edits import Edits
+    from servicebook.jobs.pipeline import run_steps
     from servicebook.jobs.report import report_edits
-    from servicebook.jobs.run import due_report, row_steps
+    from servicebook.jobs.run import due_report
     from servicebook.jobs.session import open_session
 
     tune_for_batch()   # as servicebook's command line does
     session = open_session(Path(path), now=NOW)
     edits = Edits()
-    row_steps(session, edits)
-    report_edits(session, edits, due_report(session))
+    steps = run_steps(session, edits)
+    report_edits(session, edits, due_report(session), steps.sla.computed)
     session.save(edits)
 
 

@@ -164,8 +164,7 @@ def mail_send(book: Any = None) -> None:
     """The list of what would go out first; nothing is sent unless the user confirms, and nothing
     before the workbook is saved with the numbers the emails carry."""
     from servicebook.jobs import mail as mail_job
-    from servicebook.jobs.assign import assignment_edits
-    from servicebook.jobs.number import numbering_edits
+    from servicebook.jobs.pipeline import STEPS, run_steps
     from servicebook.render.mail import mail_lines
 
     label = t("addin.button.mail_send")
@@ -173,10 +172,7 @@ def mail_send(book: Any = None) -> None:
     def work(session: LiveSession) -> str:
         with session.sidecar.writer():
             edits = Edits()
-            numbered = numbering_edits(session, edits)   # the numbers and agents the emails name
-            roster = session.book.table("roster")
-            if roster is not None and len(roster):
-                assignment_edits(session, edits)
+            steps = run_steps(session, edits, STEPS[:2])   # the numbers and agents the emails name
             session.save(edits)
             outgoing, recovered = mail_job.plan(session)
             if not outgoing.waiting:
@@ -191,7 +187,7 @@ def mail_send(book: Any = None) -> None:
                 session.live.save()
             except Exception as error:   # Excel refused (read-only, locked, disk full): nothing goes out
                 return t("addin.not_saved", error=f"{type(error).__name__}: {error}"[:200])
-            given = {number for _, number in numbered.numbered}
+            given = {number for _, number in steps.number.numbered}
             if not _holds(session.path, {item.ticket for item in outgoing.waiting} & given):
                 return t("addin.not_saved", error=t("addin.numbers_not_in_file"))
             return summary(mail_lines, mail_job.send(session, outgoing, recovered))
@@ -202,14 +198,14 @@ def mail_send(book: Any = None) -> None:
 def run_all(book: Any = None) -> None:
     """一键处理: every step of the nightly run that needs no confirmation; emails are previewed."""
     from servicebook.jobs import mail as mail_job
-    from servicebook.jobs.run import row_steps
+    from servicebook.jobs.pipeline import run_steps
     from servicebook.render.people import assign_lines
     from servicebook.render.run import care_lines
     from servicebook.render.workbook import number_lines, sla_headline, validate_lines
 
     def work(session: LiveSession) -> str:
         edits = Edits()
-        steps = row_steps(session, edits)
+        steps = run_steps(session, edits)
         lines = [summary(number_lines, steps.number)]
         if steps.assign is not None:
             lines.append(summary(assign_lines, steps.assign))

@@ -7,6 +7,7 @@ rows teams put under their data (合计, 总计, 小计, Total, or a row of SUBT
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -105,6 +106,23 @@ class SheetTable:
     @property
     def last_row(self) -> int:
         return self.row_numbers[-1] if self.row_numbers else self.headers.row
+
+    # ------------------------------------------------------------ what a step hands to the next
+
+    def with_values(self, key: str, values: Mapping[int, Any]) -> SheetTable:
+        """This table with `values` (row index -> value) in column `key`: a new table; this one,
+        and every other column, are left as they are."""
+        self._declared(key)
+        column = list(self.values.get(key) or [None] * len(self.row_numbers))
+        for index, value in values.items():
+            column[index] = value
+        return dataclasses.replace(self, values={**self.values, key: column})
+
+    def with_rows(self, numbers: Sequence[int], rows: Sequence[Mapping[str, Any]]) -> SheetTable:
+        """This table with rows appended (their spreadsheet rows, and their values by key)."""
+        values = {key: [*column, *(row.get(key) for row in rows)] for key, column in self.values.items()}
+        return dataclasses.replace(self, row_numbers=[*self.row_numbers, *numbers], values=values,
+                                   last_used_row=max(self.last_used_row, *numbers))
 
     # ------------------------------------------------------------ where the tool may write
 

@@ -37,14 +37,9 @@ def assignment_edits(session: Session, edits: Edits) -> AssignReport:
     if not result.assignments:
         return report
     when = session.now.strftime("%Y-%m-%d %H:%M")
-    assignees = table.values.setdefault("assignee", [None] * len(table))
-    departments = table.values.setdefault("department", [None] * len(table))
     notes = list(table.column("assigned_by_tool"))
     for item in result.assignments:
-        assignees[item.index] = item.agent.label   # later steps (mail, SLA) see the new 受理人
         notes[item.index] = assignment_note(item, when)
-        if item.department:
-            departments[item.index] = item.department
         report.lines.append({"row": table.row_numbers[item.index],
                              "ticket": as_text(table.get("ticket_no", item.index)),
                              "type": as_text(table.get("type", item.index)),

@@ -23,6 +23,7 @@ class CareReport:
     planned: list[PlannedCare] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list)
     overdue: int = 0
+    table: SheetTable | None = None     # 客户关怀 with the planned rows: what later steps (mail) read
 
     def as_json(self) -> dict:
         return {"planned": [{"care_no": n, "customer_id": p.customer_id, "reason": p.reason, "plan_key": p.plan_key,
@@ -61,7 +62,7 @@ def _numbers(planned: list[PlannedCare], session: Session, edits: Edits) -> list
 
 
 def _append(session: Session, edits: Edits, planned: list[PlannedCare], numbers: list[str]) -> SheetTable | None:
-    """Write the planned rows under the sheet's last row, and add them to the table in memory."""
+    """Write the planned rows under the sheet's last row; returns the table with them (a new one)."""
     book = session.book
     table = book.table("care")
     definition = book.definition.sheet("care")
@@ -75,6 +76,7 @@ def _append(session: Session, edits: Edits, planned: list[PlannedCare], numbers:
         title, next_row = table.title, edits.rows_for(table, len(planned))
     sheet = edits.sheet(title, table.headers.row if table else 1)
     todo = book.vocab.word("care_status", "todo")
+    added: list[dict] = []
     for offset, (item, number) in enumerate(zip(planned, numbers, strict=True)):
         phone = mask_phone(phone_text(item.phone)) if item.phone else None
         values = {"care_no": number, "customer_id": item.customer_id, "customer_name": item.customer_name,
@@ -87,13 +89,10 @@ def _append(session: Session, edits: Edits, planned: list[PlannedCare], numbers:
         for key in ("care_date", "due"):
             if key in columns:
                 sheet.formats[columns[key]] = DATE
-        if table is not None:   # the mail step, later in this run, sees the new rows
-            table.row_numbers.append(next_row + offset)
-            for key in table.values:
-                table.values[key].append(values.get(key))
-    if table is not None:
-        table.last_used_row = max(table.last_used_row, next_row + len(planned) - 1)
-    return table
+        added.append(values)
+    if table is None:
+        return None
+    return table.with_rows([next_row + offset for offset in range(len(added))], added)
 
 
 def overdue_rules(table: SheetTable, edits: Edits, vocab) -> list[Highlight]:
@@ -128,6 +127,7 @@ def care_edits(session: Session, edits: Edits) -> CareReport:
         report.overdue = sum(1 for i in range(len(table)) if as_text(table.get("status", i)) in open_words
                              and (due := parse_time(table.get("due", i)).value) and due.date() < today)
         edits.sheet(table.title, table.headers.row).highlights["care"] = overdue_rules(table, edits, vocab)
+    report.table = table
     return report
 
 

@@ -45,10 +45,8 @@ def numbering_edits(session: Session, edits: Edits) -> NumberReport:
         col = edits.column_for(table, "ticket_no")
         sheet = edits.sheet(table.title, table.headers.row)
         sheet.formats[col] = "@"
-        numbers = table.values.setdefault("ticket_no", [None] * len(table))
         for index, number in sorted(result.assigned.items()):
             sheet.set(table.row_numbers[index], col, number)
-            numbers[index] = number  # the steps after this one see the new numbers
             report.numbered.append((table.row_numbers[index], number))
         edits.raise_counters(result.counters)
     if result.assigned:

@@ -36,11 +36,10 @@ def sheet_title(period: Period) -> str:
     return t(f"report.sheet.{period.kind}", label=period.label)
 
 
-def reopened_tickets(session: Session) -> set[str]:
+def reopened_tickets(session: Session, computed: sla_job.Computed) -> set[str]:
     """Records that were ever 需跟进 or 已升级: they were not solved at the first contact."""
     vocab = session.book.vocab
     words = {vocab.word("status", "follow_up"), vocab.word("status", "escalated")}
-    computed = sla_job.compute(session)
     table = session.records()
     found = {e.ticket for e in computed.events if e.status in words}
     found |= {str(n).strip() for n, s in zip(table.column("ticket_no"), table.column("status"), strict=True)
@@ -48,12 +47,14 @@ def reopened_tickets(session: Session) -> set[str]:
     return found
 
 
-def report_edits(session: Session, edits: Edits, period: Period | None = None) -> ReportReport:
+def report_edits(session: Session, edits: Edits, period: Period | None = None,
+                 sla: sla_job.Computed | None = None) -> ReportReport:
+    """`sla`: the run's SLA when an earlier step computed it (else it is computed here)."""
     table = session.records()
     period = period or last_full_month(session.now.date())
-    computed = sla_job.compute(session)
+    computed = sla or sla_job.compute(session)
     current, previous = report_figures(table, session.book.vocab, computed.result, period,
-                                       reopened_tickets(session), session.book.table("care"))
+                                       reopened_tickets(session, computed), session.book.table("care"))
     settings = session.settings
     clock = t(f"report.clock.{computed.settings.clock}")
     meta = ReportMeta(settings["team_name"], clock, session.now, t(f"report.kind.{period.kind}"))

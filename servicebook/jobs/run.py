@@ -20,14 +20,15 @@ from servicebook.domain.report import Period, last_full_month
 from servicebook.edits import Edits
 from servicebook.errors import CannotRun, WorkbookBusy
 from servicebook.jobs import mail as mail_job
-from servicebook.jobs.assign import AssignReport, assignment_edits
-from servicebook.jobs.care import CareReport, care_edits
+from servicebook.jobs.assign import AssignReport
+from servicebook.jobs.care import CareReport
 from servicebook.jobs.mail import MailReport
-from servicebook.jobs.number import NumberReport, numbering_edits
+from servicebook.jobs.number import NumberReport
+from servicebook.jobs.pipeline import run_steps
 from servicebook.jobs.report import ReportReport, report_edits, sheet_title
 from servicebook.jobs.session import Session, open_session
-from servicebook.jobs.sla import SlaReport, sla_edits
-from servicebook.jobs.validate import ValidateReport, validation_edits
+from servicebook.jobs.sla import SlaReport
+from servicebook.jobs.validate import ValidateReport
 from servicebook.sidecar import Sidecar
 from servicebook.text import t
 from servicebook.xlsx.lock import ensure_not_open, ensure_writable
@@ -72,32 +73,14 @@ def due_report(session: Session) -> Period | None:
     return None if sheet_title(period) in session.book.titles else period
 
 
-@dataclass
-class RowSteps:
-    number: NumberReport
-    assign: AssignReport | None
-    validate: ValidateReport
-    sla: SlaReport
-    care: CareReport
-
-
-def row_steps(session: Session, edits: Edits) -> RowSteps:
-    """The steps of a run that work on the rows, in order (each sees the ones before)."""
-    numbered = numbering_edits(session, edits)
-    # A workbook with no roster is simply not assigned; every other step still runs.
-    roster = session.book.table("roster")
-    assigned = assignment_edits(session, edits) if roster is not None and len(roster) else None
-    return RowSteps(numbered, assigned, validation_edits(session, edits), sla_edits(session, edits),
-                    care_edits(session, edits))
-
-
 def run(session: Session, report_period: Period | None = None) -> RunReport:
     """Every step, in the order of commitment: the rows' edits (numbers, assignments, care rows,
     everything an email may name) are saved first; only then do the emails go out; 邮件日志 last."""
     edits = Edits()
-    rows = row_steps(session, edits)
-    outgoing, recovered = mail_job.plan(session)
-    reported = report_edits(session, edits, report_period) if report_period else None
+    rows = run_steps(session, edits)
+    sla = rows.sla.computed
+    outgoing, recovered = mail_job.plan(session, sla)
+    reported = report_edits(session, edits, report_period, sla) if report_period else None
     backup = session.save(edits)
     mailed = mail_job.send(session, outgoing, recovered)
     return RunReport(rows.assign, rows.number, rows.validate, rows.sla, rows.care, mailed, backup, reported,

@@ -54,6 +54,7 @@ class SlaReport:
     warnings: list[str] = field(default_factory=list)
     observed: int = 0
     uncomputed: dict[str, list[str]] = field(default_factory=dict)   # metric -> the headers it lacks
+    computed: Computed | None = field(default=None, repr=False)      # for the steps after (mail, report)
 
     def as_json(self) -> dict:
         return {"clock": self.clock, "counts": self.counts, "warnings": self.warnings,
@@ -254,9 +255,7 @@ class Computed:
 
 
 def compute(session: Session) -> Computed:
-    """The SLA of every record, computed once per session (the mail step reuses it)."""
-    if "sla" in session.cache:
-        return session.cache["sla"]
+    """The SLA of every record (the nightly run computes it once and hands it to mail and report)."""
     table = session.records()
     book, now = session.book, session.now
     settings = sla_settings(session)
@@ -269,8 +268,7 @@ def compute(session: Session) -> Computed:
     events = [*history, *observed, *progress_events]
     result = compute_sla(table, book.vocab, settings, lambda first, last: build_clock(settings, workdays, first, last),
                          now, timelines(events), last_updates)
-    session.cache["sla"] = Computed(settings, result, observed, workdays, events)
-    return session.cache["sla"]
+    return Computed(settings, result, observed, workdays, events)
 
 
 def sla_edits(session: Session, edits: Edits) -> SlaReport:
@@ -286,7 +284,7 @@ def sla_edits(session: Session, edits: Edits) -> SlaReport:
                for metric, keys in result.uncomputed.items()}
     return SlaReport(settings.clock, {m: c for m, c in result.counts().items() if m not in result.uncomputed},
                      _escalations(table, result), _calendar_warnings(settings, workdays, result), len(observed),
-                     missing)
+                     missing, computed)
 
 
 def sla(session: Session) -> SlaReport:

@@ -20,6 +20,7 @@ from servicebook.jobs.mail.outgoing import Outgoing, plan_outgoing
 from servicebook.jobs.mail.preview import write_preview
 from servicebook.jobs.mail.result import MailReport, Result
 from servicebook.jobs.session import Session
+from servicebook.jobs.sla import Computed
 from servicebook.mail.ledger import Ledger
 from servicebook.mail.transports import Transport
 from servicebook.text import t
@@ -27,11 +28,11 @@ from servicebook.text import t
 __all__ = ["MailReport", "Outgoing", "Result", "commit_log", "mail", "plan", "preview", "send"]
 
 
-def plan(session: Session) -> tuple[Outgoing, int]:
+def plan(session: Session, sla: Computed | None = None) -> tuple[Outgoing, int]:
     """Settle the ledger, then plan: (what is due and not produced yet, how many were left unknown)."""
     with Ledger(session.sidecar) as ledger:
         recovered = recover(session, ledger)
-        return plan_outgoing(session, ledger), recovered
+        return plan_outgoing(session, ledger, sla), recovered
 
 
 def send(session: Session, outgoing: Outgoing, recovered: int = 0, transport: Transport | None = None) -> MailReport:

@@ -55,9 +55,10 @@ class Outgoing:
     problems: list[Problem] = field(default_factory=list)
 
 
-def plan_outgoing(session: Session, ledger: Ledger) -> Outgoing:
+def plan_outgoing(session: Session, ledger: Ledger, sla: sla_job.Computed | None = None) -> Outgoing:
+    """`sla`: the run's SLA when an earlier step computed it (else it is computed here)."""
     table = session.records()
-    computed = sla_job.compute(session)
+    computed = sla or sla_job.compute(session)
     history = History(session, ledger.entries())
     book = session.book
     planned, problems = plan_messages(table, book.table("customers"), book.table("roster"), book.table("progress"),
