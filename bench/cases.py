@@ -58,7 +58,7 @@ def report_after_read(path: str) -> float:
     from servicebook.edits import Edits
     from servicebook.jobs.report import report_edits
     from servicebook.jobs.session import open_session
-    from servicebook.xlsx.apply import rebuild_sheet
+    from servicebook.sheets.edits import rebuild_sheet
 
     session = open_session(Path(path), now=NOW, writing=False)
     start = time.perf_counter()

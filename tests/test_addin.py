@@ -19,8 +19,8 @@ from lxml import etree
 
 from servicebook.addin import buttons
 from servicebook.addin.install import config_lines, write_config
-from servicebook.addin.ribbon import add_ribbon
 from servicebook.sidecar import Sidecar
+from servicebook.xlsx.parts.ribbon import add_ribbon
 from tests.support import lo
 from tests.support.fake_xlwings import FakeBook
 from tests.support.workbooks import good_record, records_by_header, set_setting, team_workbook

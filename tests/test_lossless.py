@@ -16,7 +16,7 @@ import pytest
 import xlsxwriter
 from lxml import etree
 
-from servicebook.xlsx.apply import apply_edits
+from servicebook.sheets.edits import apply_edits
 from servicebook.xlsx.parts.book import BookPart
 from servicebook.xlsx.parts.package import Package
 from tests.support import lo
@@ -234,7 +234,7 @@ def test_results_equal_the_openpyxl_path_cell_by_cell(tmp_path, cli, monkeypatch
     write_demo(ours, generate(datetime(2024, 6, 3, 9), DemoSize(records=400, customers=80), seed=7), definition())
     shutil.copy(ours, theirs)
     assert cli("run", ours, "--now", NOW, "--wait", "0").code in (0, 1)
-    monkeypatch.setattr("servicebook.jobs.session.write_edits", openpyxl_writer)
+    monkeypatch.setattr("servicebook.xlsx.file_writer.write_edits", openpyxl_writer)
     assert cli("run", theirs, "--now", NOW, "--wait", "0").code in (0, 1)
     a, b = openpyxl.load_workbook(ours), openpyxl.load_workbook(theirs)
     assert a.sheetnames == b.sheetnames

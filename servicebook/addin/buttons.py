@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from servicebook.addin.live import LiveBook
+from servicebook.addin.live import LiveBook, LiveWriter
 from servicebook.definition import definition
 from servicebook.edits import Edits
 from servicebook.errors import CannotRun
@@ -32,9 +32,6 @@ class LiveSession(Session):
 
     live: LiveBook | None = None
 
-    def _write(self, edits: Edits, backup: bool = True) -> None:
-        self.live.apply(edits, self.definition)
-
 
 def _caller() -> Any:
     import xlwings as xw
@@ -48,7 +45,7 @@ def live_session(book: Any) -> LiveSession:
     if read.settings.errors:
         raise CannotRun(t("open.bad_settings"), [p.describe() for p in read.settings.errors])
     now = datetime.now(ZoneInfo(read.settings["timezone"])).replace(tzinfo=None, microsecond=0)
-    return LiveSession(Path(book.fullname), read, now, (0, 0), live=live)
+    return LiveSession(Path(book.fullname), read, now, LiveWriter(live, definition()), live=live)
 
 
 def summary(render: Callable[[Any], list[str]], report: Any) -> str:
@@ -149,21 +146,11 @@ def mail_preview(book: Any = None) -> None:
     press(t("addin.button.mail_preview"), book, lambda s: summary(mail_lines, mail_job.preview(s)))
 
 
-def _holds(path: Path, numbers: set[str]) -> bool:
-    """Whether the file on disk holds every record number given in Excel that an email names."""
-    from servicebook.domain.values import as_text
-    from servicebook.xlsx.read import load_book
-
-    if not numbers:
-        return True
-    records = load_book(path, definition()).table("records")
-    return records is not None and numbers <= {as_text(v) for v in records.column("ticket_no")}
-
-
 def mail_send(book: Any = None) -> None:
     """The list of what would go out first; nothing is sent unless the user confirms, and nothing
     before the workbook is saved with the numbers the emails carry."""
     from servicebook.jobs import mail as mail_job
+    from servicebook.jobs.number import saved_with_numbers
     from servicebook.jobs.pipeline import STEPS, run_steps
     from servicebook.render.mail import mail_lines
 
@@ -188,7 +175,7 @@ def mail_send(book: Any = None) -> None:
             except Exception as error:   # Excel refused (read-only, locked, disk full): nothing goes out
                 return t("addin.not_saved", error=f"{type(error).__name__}: {error}"[:200])
             given = {number for _, number in steps.number.numbered}
-            if not _holds(session.path, {item.ticket for item in outgoing.waiting} & given):
+            if not saved_with_numbers(session.path, {item.ticket for item in outgoing.waiting} & given):
                 return t("addin.not_saved", error=t("addin.numbers_not_in_file"))
             return summary(mail_lines, mail_job.send(session, outgoing, recovered))
 

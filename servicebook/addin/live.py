@@ -19,9 +19,9 @@ from servicebook.definition import WorkbookDef
 from servicebook.domain.book import Book, read_book
 from servicebook.domain.layout import EMPTY_LAYOUT, SheetLayout
 from servicebook.edits import BuiltSheet, Edits, NewColumn, NewSheet, SheetEdits, is_ours, marked
-from servicebook.xlsx.apply import apply_sheet_edits
-from servicebook.xlsx.sheets import FORMULA_STARTS
-from servicebook.xlsx.template import build_sheet
+from servicebook.sheets.edits import apply_sheet_edits
+from servicebook.sheets.style import FORMULA_STARTS
+from servicebook.sheets.template import build_sheet
 
 
 def _hex(rgb: str) -> str:
@@ -165,6 +165,17 @@ class LiveBook:
                 target.range(f"{letter}1").column_width = dimension.width
         if ws.sheet_state == "hidden":
             target.visible = False
+
+
+class LiveWriter:
+    """A session's edits into the open workbook; the user (or the button, when it must) saves."""
+
+    def __init__(self, live: LiveBook, definition: WorkbookDef):
+        self.live = live
+        self.definition = definition
+
+    def write(self, edits: Edits, backup: bool = True) -> None:
+        self.live.apply(edits, self.definition)
 
 
 class _LiveSource:

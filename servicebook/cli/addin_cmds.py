@@ -20,7 +20,7 @@ def addin() -> None:
 @addin.command("build", help=t("cli.addin_build_help"))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("addin") / "dist", show_default=True)
 def build_cmd(out_dir: Path) -> None:
-    from servicebook.addin.build import build
+    from servicebook.jobs.addin_build import build
 
     click.echo(t("addin.built", path=str(build(out_dir))))
 

@@ -21,8 +21,8 @@ from servicebook.demo.records import Demo, make_records
 from servicebook.domain.headers import HeaderMap
 from servicebook.domain.numbering import assign_numbers
 from servicebook.domain.table import SheetTable
-from servicebook.xlsx.sheets import NUMBER_FORMATS
-from servicebook.xlsx.template import new_workbook
+from servicebook.sheets.style import NUMBER_FORMATS
+from servicebook.sheets.template import new_workbook
 
 UNNUMBERED_DAYS = 2
 MISTAKE_ROWS = 40

@@ -8,8 +8,8 @@ from functools import partial
 from servicebook.domain.history import Customer, History, find, history
 from servicebook.edits import BuiltSheet, Edits
 from servicebook.jobs.session import Session
+from servicebook.sheets.history import build_history_sheet
 from servicebook.text import t
-from servicebook.xlsx.history_sheet import build_history_sheet
 
 
 @dataclass

@@ -10,11 +10,11 @@ from servicebook.domain.book import Book
 from servicebook.edits import Edits, NewSheet
 from servicebook.errors import CannotRun
 from servicebook.jobs.session import open_session
+from servicebook.sheets.template import LISTS, SETTINGS, default_title, new_workbook, sheet_keys_in_order
 from servicebook.sidecar import Sidecar
 from servicebook.text import t
 from servicebook.xlsx.read import SUFFIXES
 from servicebook.xlsx.save import replace_atomically
-from servicebook.xlsx.template import LISTS, SETTINGS, default_title, new_workbook, sheet_keys_in_order
 
 
 @dataclass

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from servicebook.definition import definition
 from servicebook.domain.numbering import NumberingResult, assign_numbers
 from servicebook.domain.problems import Problem
 from servicebook.domain.values import as_text
 from servicebook.edits import Edits
 from servicebook.jobs.session import Session
+from servicebook.xlsx.read import load_book
 
 
 @dataclass
@@ -58,3 +61,12 @@ def numbering_edits(session: Session, edits: Edits) -> NumberReport:
 
 def number(session: Session) -> NumberReport:
     return session.apply(numbering_edits)
+
+
+def saved_with_numbers(path: Path, numbers: set[str]) -> bool:
+    """Whether the file on disk holds every record number given (what Excel's save must have
+    written before an email naming one of them may go out)."""
+    if not numbers:
+        return True
+    records = load_book(path, definition()).table("records")
+    return records is not None and numbers <= {as_text(v) for v in records.column("ticket_no")}

@@ -9,8 +9,8 @@ from servicebook.domain.report import Figures, Period, last_full_month, report_f
 from servicebook.edits import BuiltSheet, Edits
 from servicebook.jobs import sla as sla_job
 from servicebook.jobs.session import Session
+from servicebook.sheets.report import ReportMeta, build_report_sheet
 from servicebook.text import t
-from servicebook.xlsx.report_sheet import ReportMeta, build_report_sheet
 
 
 @dataclass

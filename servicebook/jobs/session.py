@@ -11,9 +11,8 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from servicebook.definition import WorkbookDef, definition
@@ -26,17 +25,18 @@ from servicebook.jobs.state import restore_if_damaged
 from servicebook.progress import stage
 from servicebook.sidecar import Sidecar
 from servicebook.text import t
+from servicebook.xlsx.file_writer import FileWriter
 from servicebook.xlsx.lock import ensure_not_open, ensure_writable
-from servicebook.xlsx.parts.writer import write_edits
 from servicebook.xlsx.read import ensure_workbook, load_book
-from servicebook.xlsx.save import replace_atomically
-
-
-def _fingerprint(path: Path) -> tuple[int, int]:
-    stat = path.stat()
-    return stat.st_mtime_ns, stat.st_size
 
 T = TypeVar("T")
+
+
+class Writer(Protocol):
+    """Where a session's edits go: the saved file (xlsx.file_writer) or the workbook open in
+    Excel (addin.live). Jobs never know which."""
+
+    def write(self, edits: Edits, backup: bool = True) -> Path | None: ...
 
 
 @dataclass
@@ -44,8 +44,7 @@ class Session:
     path: Path
     book: Book
     now: datetime
-    fingerprint: tuple[int, int]
-    cache: dict = field(default_factory=dict)   # results one step computes and a later step reuses
+    writer: Writer | None   # None: a session that only reads
     warnings: list[str] = field(default_factory=list)   # said once, by whatever renders the result
     _resources: contextlib.ExitStack = field(default_factory=contextlib.ExitStack, repr=False)
 
@@ -96,19 +95,10 @@ class Session:
             return None
         if edits.counters:
             counter_edits(self.book, edits.counters, edits)
-        return self._write(edits, backup)
-
-    def _write(self, edits: Edits, backup: bool) -> Path | None:
-        """Into the file, safely: never while it is open, never over a change made meanwhile."""
-        ensure_not_open(self.path)
-        if _fingerprint(self.path) != self.fingerprint:
-            raise CannotRun(t("save.changed_meanwhile", name=self.path.name))
-        keep = int(self.settings["backup_keep"]) if backup else 0
+        if self.writer is None:
+            raise RuntimeError("a reading session was asked to write")
         with stage(t("progress.saving")):
-            write = partial(write_edits, self.path, edits=edits, definition=self.definition)
-            saved = replace_atomically(self.path, write, self.sidecar.backups, keep)
-        self.fingerprint = _fingerprint(self.path)
-        return saved
+            return self.writer.write(edits, backup)
 
 
 def local_now(timezone: str) -> datetime:
@@ -127,12 +117,14 @@ def open_session(path: Path, *, now: datetime | None = None, writing: bool = Tru
             ensure_writable(path)
             ensure_not_open(path)
             resources.enter_context(Sidecar(path).writer())
-        fingerprint = _fingerprint(path)
+        writer = FileWriter(path, definition(), Sidecar(path).backups, 0) if writing else None
         with stage(t("progress.reading")):
             book = load_book(path, definition())
         if book.settings.errors:
             raise CannotRun(t("open.bad_settings"), [p.describe() for p in book.settings.errors])
-        session = Session(path, book, now or local_now(book.settings["timezone"]), fingerprint,
+        if writer is not None:
+            writer.keep = int(book.settings["backup_keep"])
+        session = Session(path, book, now or local_now(book.settings["timezone"]), writer,
                           _resources=resources)
         if writing:
             warning = restore_if_damaged(book, session.sidecar)

@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 
 from servicebook.domain.book import Book
+from servicebook.domain.delivery import SENDING, UNKNOWN
 from servicebook.domain.mail_rules import TEMPLATES, template_label
 from servicebook.domain.values import as_text, parse_time
-from servicebook.mail.ledger import SENDING, UNKNOWN, Entry, Ledger, stamp
+from servicebook.mail.ledger import Entry, Ledger, stamp
 from servicebook.sidecar import Sidecar
 from servicebook.text import t
 

@@ -15,12 +15,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime
 
+from servicebook.domain.delivery import FAILED, SENDING, UNKNOWN
 from servicebook.sidecar import Sidecar
 from servicebook.text import t
-
-SENDING, SENT, DRAFT, FAILED, UNKNOWN = "sending", "sent", "draft", "failed", "unknown"
-FINAL = (SENDING, SENT, DRAFT, UNKNOWN)   # never sent again
-MAX_ATTEMPTS = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS mail (

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from servicebook.domain.delivery import FAILED, UNKNOWN
 from servicebook.jobs.mail import MailReport
-from servicebook.mail.ledger import FAILED, UNKNOWN
 from servicebook.render import SHOWN, problem_lines
 from servicebook.text import t
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from zoneinfo import ZoneInfo
 
+from servicebook.domain.delivery import SENDING
 from servicebook.domain.mail_rules import Planned, template_label
 from servicebook.domain.values import as_text
 from servicebook.errors import CannotRun, explain
 from servicebook.jobs.mail.result import Result
 from servicebook.jobs.session import Session
-from servicebook.mail.ledger import SENDING, Entry, Finish, Ledger, stamp
+from servicebook.mail.ledger import Entry, Finish, Ledger, stamp
 from servicebook.mail.message import BadAddress, build_message, message_id
 from servicebook.mail.render import Renderer, TemplateProblem, override_folder
 from servicebook.mail.transports import Outcome, Setup, StopDelivery, Transport, open_transport, settle

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from servicebook.domain.delivery import DRAFT, SENT
 from servicebook.domain.mail_rules import template_label
 from servicebook.domain.values import as_text
 from servicebook.edits import Edits, NewSheet
 from servicebook.jobs.session import Session
-from servicebook.mail.ledger import DRAFT, SENT, Entry
+from servicebook.mail.ledger import Entry
 from servicebook.text import t
 
 DATETIME, DATE = "yyyy-mm-dd hh:mm", "yyyy-mm-dd"

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from servicebook.domain.delivery import FINAL, MAX_ATTEMPTS
 from servicebook.domain.mail_rules import Planned, plan_messages, read_mail_rules, template_label
 from servicebook.domain.problems import Problem
 from servicebook.domain.values import as_text
 from servicebook.jobs import sla as sla_job
 from servicebook.jobs.session import Session
-from servicebook.mail.ledger import FINAL, MAX_ATTEMPTS, Entry, Ledger
+from servicebook.mail.ledger import Entry, Ledger
 from servicebook.mail.message import message_id
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import shutil
 from zoneinfo import ZoneInfo
 
+from servicebook.domain.delivery import FAILED
 from servicebook.domain.mail_rules import Planned, template_label
 from servicebook.domain.values import as_text
 from servicebook.jobs.mail.result import MailReport, Result
 from servicebook.jobs.session import Session
-from servicebook.mail.ledger import FAILED
 from servicebook.mail.message import BadAddress, build_message, message_id
 from servicebook.mail.render import Renderer, TemplateProblem, override_folder
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from servicebook.domain.delivery import FAILED
 from servicebook.domain.problems import Problem
-from servicebook.mail.ledger import FAILED
 
 
 @dataclass

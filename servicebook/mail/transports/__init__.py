@@ -19,8 +19,9 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Protocol
 
+from servicebook.domain.delivery import DRAFT, FAILED, SENT, UNKNOWN
 from servicebook.errors import CannotRun
-from servicebook.mail.ledger import DRAFT, FAILED, SENT, UNKNOWN, Entry
+from servicebook.mail.ledger import Entry
 from servicebook.mail.secrets import find_secret
 from servicebook.text import t
 

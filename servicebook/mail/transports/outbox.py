@@ -12,7 +12,8 @@ import re
 from email.message import EmailMessage
 from pathlib import Path
 
-from servicebook.mail.ledger import DRAFT, FAILED, Entry
+from servicebook.domain.delivery import DRAFT, FAILED
+from servicebook.mail.ledger import Entry
 from servicebook.mail.transports import Outcome, Setup, StopDelivery
 from servicebook.text import t
 

@@ -17,11 +17,11 @@ from lxml import etree
 from openpyxl.styles.numbers import is_date_format
 
 from servicebook.edits import SheetEdits, is_ours, marked
+from servicebook.sheets.style import FORMULA_STARTS, LAST_ROW, computed_prompt
 from servicebook.text import t
 from servicebook.xlsx.parts.cells import cell_xml, column_letter, column_number, split_ref
 from servicebook.xlsx.parts.package import insert_in_order
 from servicebook.xlsx.parts.styles import StyleSheet
-from servicebook.xlsx.sheets import FORMULA_STARTS, LAST_ROW, computed_prompt
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _Q = f"{{{NS}}}"

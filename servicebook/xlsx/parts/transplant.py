@@ -13,13 +13,13 @@ from lxml import etree
 
 from servicebook.definition import WorkbookDef
 from servicebook.edits import Edits
-from servicebook.xlsx.apply import apply_sheet_edits
+from servicebook.sheets.edits import apply_sheet_edits
+from servicebook.sheets.style import text_only
+from servicebook.sheets.template import build_sheet
 from servicebook.xlsx.parts.book import BookPart
 from servicebook.xlsx.parts.cells import inline_string
 from servicebook.xlsx.parts.package import Package, Rels, relative, rels_name, resolve
 from servicebook.xlsx.parts.styles import StyleSheet
-from servicebook.xlsx.sheets import text_only
-from servicebook.xlsx.template import build_sheet
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _CELL = re.compile(rb"<c\b([^>]*?)(/>|>(.*?)</c>)", re.S)

@@ -15,8 +15,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from servicebook import palette
 from servicebook.definition import WorkbookDef
 from servicebook.edits import BuiltSheet, Edits, Highlight, SheetEdits, is_ours, marked
-from servicebook.xlsx.sheets import FORMULA_STARTS, add_computed_column
-from servicebook.xlsx.template import build_sheet
+from servicebook.sheets.style import FORMULA_STARTS, add_computed_column
+from servicebook.sheets.template import build_sheet
 
 
 def apply_edits(wb: Workbook, edits: Edits, definition: WorkbookDef) -> None:

@@ -12,7 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from servicebook import palette
 from servicebook.definition import SettingsDef, WorkbookDef
 from servicebook.domain.settings import MAIN_HEADERS
-from servicebook.xlsx.sheets import lay_out_sheet, list_name, style_header
+from servicebook.sheets.style import lay_out_sheet, list_name, style_header
 
 # Sheets in the order a team reads them; tool-owned sheets follow the team's.
 SHEET_ORDER = ("records", "progress", "customers", "care", "roster", "mail_log", "status_history")

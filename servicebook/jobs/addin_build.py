@@ -15,10 +15,10 @@ from pathlib import Path
 
 from servicebook.addin.excel import missing_excel
 from servicebook.addin.install import PROJECT
-from servicebook.addin.ribbon import add_ribbon
 from servicebook.errors import CannotRun
 from servicebook.resources import data_dir
 from servicebook.text import t
+from servicebook.xlsx.parts.ribbon import add_ribbon
 
 XL_OPEN_XML_ADDIN = 55
 

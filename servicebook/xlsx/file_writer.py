@@ -1,0 +1,41 @@
+"""Edits into the saved workbook file, safely: never while someone has it open, never over a
+change made since it was read, always through a checked temporary copy with a backup kept."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from servicebook.definition import WorkbookDef
+from servicebook.edits import Edits
+from servicebook.errors import CannotRun
+from servicebook.text import t
+from servicebook.xlsx.lock import ensure_not_open
+from servicebook.xlsx.parts.writer import write_edits
+from servicebook.xlsx.save import replace_atomically
+
+
+def fingerprint(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+class FileWriter:
+    """One command's writes into one file, read at `fingerprint`."""
+
+    def __init__(self, path: Path, definition: WorkbookDef, backups: Path, keep: int):
+        self.path = path
+        self.definition = definition
+        self.backups = backups
+        self.keep = keep
+        self.fingerprint = fingerprint(path)
+
+    def write(self, edits: Edits, backup: bool = True) -> Path | None:
+        """Returns the backup of the previous version (None when `backup` is False)."""
+        ensure_not_open(self.path)
+        if fingerprint(self.path) != self.fingerprint:
+            raise CannotRun(t("save.changed_meanwhile", name=self.path.name))
+        write = partial(write_edits, self.path, edits=edits, definition=self.definition)
+        saved = replace_atomically(self.path, write, self.backups, self.keep if backup else 0)
+        self.fingerprint = fingerprint(self.path)
+        return saved
