@@ -1,5 +1,5 @@
 """What a command changes in a workbook, as plain data every writer applies the same way:
-the openpyxl writer, the lossless part writer and the live-Excel adapter.
+the lossless part writer, the live-Excel writer and the openpyxl reference in the tests.
 
 Positions are 1-based spreadsheet rows and columns, resolved by the command from what it read.
 """

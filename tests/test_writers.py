@@ -1,5 +1,6 @@
 """Every job writes the same workbook whichever writer takes its edits: the saved file (the
-command line, the nightly run) or the workbook open in Excel (the ribbon, on the fake)."""
+command line, the nightly run), the workbook open in Excel (the ribbon, on the fake) and the
+openpyxl reference all hold the same values, rules and visible sheets afterwards."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ from servicebook.jobs.report import report_edits
 from servicebook.jobs.session import open_session
 from servicebook.jobs.sla import sla_edits
 from servicebook.jobs.validate import validation_edits
+from servicebook.xlsx.file_writer import FileWriter
 from tests.support.fake_xlwings import FakeBook
+from tests.support.reference_writer import ReferenceWriter
 
 NOW = datetime(2024, 6, 3, 9, 0)
 
@@ -50,8 +53,9 @@ def demo(tmp_path_factory) -> Path:
     return path
 
 
-def _by_file(path: Path, job: tuple) -> None:
+def _by_file(path: Path, job: tuple, writer: type = FileWriter) -> None:
     with open_session(path, now=NOW) as session:
+        session.writer = writer(path, definition(), session.sidecar.backups, 2)
         session.apply(*job)
 
 
@@ -86,27 +90,32 @@ def _file_rules(ws) -> list[str]:
 
 @pytest.mark.parametrize("name", list(JOBS))
 def test_the_file_and_excel_hold_the_same_after_each_job(tmp_path, demo, name):
-    by_file, by_excel = tmp_path / "file" / demo.name, tmp_path / "excel" / demo.name
-    for path in (by_file, by_excel):
+    paths = {kind: tmp_path / kind / demo.name for kind in ("reference", "file", "excel")}
+    for path in paths.values():
         path.parent.mkdir()
         shutil.copy(demo, path)
-    _by_file(by_file, JOBS[name])
-    book = _by_excel(by_excel, JOBS[name])
+    _by_file(paths["reference"], JOBS[name], ReferenceWriter)
+    _by_file(paths["file"], JOBS[name])
+    book = _by_excel(paths["excel"], JOBS[name])
 
-    saved = openpyxl.load_workbook(by_file)
-    assert [s.title for s in book.sheets.items] == saved.sheetnames
-    changed = []
-    before = openpyxl.load_workbook(demo)
-    for sheet in book.sheets.items:
-        ws = saved[sheet.title]
-        live = {key: _plain(value) for key, value in sheet.grid.items()}
-        assert live == _file_grid(ws), sheet.title
-        assert sorted("=" + f if not f.startswith("=") else f for f in (r.formula for r in sheet.rules)) == \
-            sorted("=" + f for f in _file_rules(ws)), sheet.title
-        assert sheet.visible_ == (ws.sheet_state == "visible"), sheet.title
-        if sheet.title not in before.sheetnames or _file_grid(before[sheet.title]) != live:
-            changed.append(sheet.title)
+    reference = _workbook_view(openpyxl.load_workbook(paths["reference"]))
+    assert _workbook_view(openpyxl.load_workbook(paths["file"])) == reference
+    assert _live_view(book) == reference
+    before = {view[0]: view for view in _workbook_view(openpyxl.load_workbook(demo))}
+    changed = [view[0] for view in reference if before.get(view[0]) != view]
     assert changed == EXPECTED_CHANGED[name]
+
+
+def _workbook_view(wb) -> list[tuple]:
+    """Per sheet, in order: its title, values, conditional-format formulas, whether it is shown."""
+    return [(ws.title, _file_grid(ws), sorted(_file_rules(ws)), ws.sheet_state == "visible")
+            for ws in wb.worksheets]
+
+
+def _live_view(book: FakeBook) -> list[tuple]:
+    return [(sheet.title, {key: _plain(value) for key, value in sheet.grid.items()},
+             sorted(r.formula.removeprefix("=") for r in sheet.rules), sheet.visible_)
+            for sheet in book.sheets.items]
 
 
 # How many sheets each job changes on the demo: a job that wrote nothing would compare equal.

@@ -21,7 +21,10 @@ def fingerprint(path: Path) -> tuple[int, int]:
 
 
 class FileWriter:
-    """One command's writes into one file, read at `fingerprint`."""
+    """One command's writes into one file, read at `fingerprint`. `engine` turns the file and an
+    edit set into the new file: the lossless part writer (tests compare it with openpyxl's)."""
+
+    engine = staticmethod(write_edits)
 
     def __init__(self, path: Path, definition: WorkbookDef, backups: Path, keep: int):
         self.path = path
@@ -35,7 +38,7 @@ class FileWriter:
         ensure_not_open(self.path)
         if fingerprint(self.path) != self.fingerprint:
             raise CannotRun(t("save.changed_meanwhile", name=self.path.name))
-        write = partial(write_edits, self.path, edits=edits, definition=self.definition)
+        write = partial(self.engine, self.path, edits=edits, definition=self.definition)
         saved = replace_atomically(self.path, write, self.backups, self.keep if backup else 0)
         self.fingerprint = fingerprint(self.path)
         return saved

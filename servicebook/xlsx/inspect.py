@@ -16,11 +16,12 @@ from pathlib import Path
 
 from servicebook.errors import CannotRun
 from servicebook.text import t
+from servicebook.xlsx.xml import STRICT_NS
 
 SUFFIXES = (".xlsx", ".xlsm")
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"     # an OLE compound file: .xls, or an encrypted .xlsx
 ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
-STRICT_NAMESPACE = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+
 PROLOG_BYTES = 1 << 16
 XML_SUFFIXES = (".xml", ".rels", ".vml")
 
@@ -65,7 +66,7 @@ def _check_parts(path: Path) -> None:
                     prolog = member.read(PROLOG_BYTES)
                 if has_declarations(prolog):
                     raise CannotRun(t("open.unsafe", path=str(path), part=info.filename))
-                if info.filename == "xl/workbook.xml" and STRICT_NAMESPACE in prolog:
+                if info.filename == "xl/workbook.xml" and STRICT_NS in prolog:
                     raise CannotRun(t("open.strict", path=str(path)))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError) as error:
         raise CannotRun(t("open.unreadable", path=str(path), error=str(error))) from None

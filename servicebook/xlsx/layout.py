@@ -8,12 +8,9 @@ from lxml import etree
 
 from servicebook.domain.layout import Box, SheetLayout, TableInfo
 from servicebook.edits import is_ours
-from servicebook.xlsx.parts.package import NS_REL, Package, resolve
-from servicebook.xlsx.xml import NS, parse
-
-_Q = f"{{{NS}}}"
-NS_XM = "http://schemas.microsoft.com/office/excel/2006/main"
-REL_TABLE = NS_REL + "/table"
+from servicebook.xlsx.parts.package import Package, resolve
+from servicebook.xlsx.xml import NS_REL, NS_XM, parse
+from servicebook.xlsx.xml import Q as _Q
 
 
 def _boxes(elements, attribute: str = "sqref") -> list[Box]:

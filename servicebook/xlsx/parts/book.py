@@ -4,28 +4,19 @@ from __future__ import annotations
 
 from lxml import etree
 
-from servicebook.xlsx.parts.package import (
-    NS_REL,
+from servicebook.xlsx.parts.package import Package, relative, resolve
+from servicebook.xlsx.xml import (
+    CT_WORKSHEET,
     REL_CALC_CHAIN,
     REL_OFFICE_DOCUMENT,
     REL_SHARED_STRINGS,
     REL_STYLES,
     REL_WORKSHEET,
-    Package,
+    WORKBOOK_ORDER,
     insert_in_order,
-    relative,
-    resolve,
 )
-
-NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_Q = f"{{{NS}}}"
-_R_ID = f"{{{NS_REL}}}id"
-CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-# CT_Workbook's sequence: where each child goes (definedNames after externalReferences, say).
-WORKBOOK_ORDER = ["fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews", "sheets",
-                  "functionGroups", "externalReferences", "definedNames", "calcPr", "oleSize",
-                  "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes", "webPublishing",
-                  "fileRecoveryPr", "webPublishObjects", "extLst"]
+from servicebook.xlsx.xml import R_ID as _R_ID
+from servicebook.xlsx.xml import Q as _Q
 
 
 class BookPart:

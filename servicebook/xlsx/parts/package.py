@@ -9,15 +9,8 @@ from pathlib import Path
 
 from lxml import etree
 
-NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
-REL_WORKSHEET = NS_REL + "/worksheet"
-REL_STYLES = NS_REL + "/styles"
-REL_SHARED_STRINGS = NS_REL + "/sharedStrings"
-REL_CALC_CHAIN = NS_REL + "/calcChain"
-REL_OFFICE_DOCUMENT = NS_REL + "/officeDocument"
+from servicebook.xlsx.xml import NS_CT, NS_PKG_REL
+
 COPY_CHUNK = 1 << 20
 # zlib level 3: a quarter of the default's time on a large sheet, for a file about a fifth larger
 # (Excel recompresses on its next save).
@@ -38,18 +31,6 @@ def resolve(source_part: str, target: str) -> str:
 
 def relative(source_part: str, part: str) -> str:
     return posixpath.relpath(part, posixpath.dirname(source_part))
-
-
-def insert_in_order(parent: etree._Element, element: etree._Element, order: list[str]) -> etree._Element:
-    """Put `element` where its schema's sequence (`order`, by local name) says it goes."""
-    rank = order.index(etree.QName(element).localname)
-    for index, child in enumerate(parent):
-        local = etree.QName(child).localname if isinstance(child.tag, str) else ""
-        if local in order and order.index(local) > rank:
-            parent.insert(index, element)
-            return element
-    parent.append(element)
-    return element
 
 
 class Rels:

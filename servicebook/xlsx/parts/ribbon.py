@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 
 from servicebook.xlsx.parts.package import Package
+from servicebook.xlsx.xml import REL_RIBBON
 
 PART = "customUI/customUI14.xml"
-REL_RIBBON = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
 
 
 def add_ribbon(path: Path, ribbon: Path) -> None:

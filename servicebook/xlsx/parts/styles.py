@@ -9,16 +9,12 @@ import copy
 from lxml import etree
 
 from servicebook import palette
-from servicebook.xlsx.parts.package import insert_in_order
+from servicebook.xlsx.xml import NS, STYLESHEET_ORDER, insert_in_order
+from servicebook.xlsx.xml import Q as _Q
 
-NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_Q = f"{{{NS}}}"
 BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10,
                    "mm-dd-yy": 14, "h:mm": 20, "h:mm:ss": 21, "@": 49}
 DATE_BUILTINS = set(range(14, 23)) | set(range(45, 48))
-# Where each collection sits among styleSheet's children (CT_Stylesheet's sequence).
-_ORDER = ["numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
-          "tableStyles", "colors", "extLst"]
 
 
 def _key(element: etree._Element) -> bytes:
@@ -61,7 +57,7 @@ class StyleSheet:
         found = self.root.find(_Q + name)
         if found is not None:
             return found
-        return insert_in_order(self.root, etree.Element(_Q + name, count="0"), _ORDER)
+        return insert_in_order(self.root, etree.Element(_Q + name, count="0"), STYLESHEET_ORDER)
 
     def _add(self, name: str, element: etree._Element) -> int:
         """Index of an identical entry, or of `element` appended."""

@@ -20,8 +20,8 @@ from servicebook.xlsx.parts.book import BookPart
 from servicebook.xlsx.parts.cells import inline_string
 from servicebook.xlsx.parts.package import Package, Rels, relative, rels_name, resolve
 from servicebook.xlsx.parts.styles import StyleSheet
+from servicebook.xlsx.xml import NS
 
-NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _CELL = re.compile(rb"<c\b([^>]*?)(/>|>(.*?)</c>)", re.S)
 _STYLE = re.compile(rb'(<(?:c|row)\b[^>]*?\bs=")(\d+)(")')
 _COL_STYLE = re.compile(rb'(<col\b[^>]*?\bstyle=")(\d+)(")')

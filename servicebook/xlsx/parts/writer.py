@@ -21,9 +21,7 @@ from servicebook.xlsx.parts.sheet import SheetPatcher
 from servicebook.xlsx.parts.styles import StyleSheet
 from servicebook.xlsx.parts.tables import grow_table
 from servicebook.xlsx.parts.transplant import Transplant, owned_titles, scratch_workbook
-from servicebook.xlsx.xml import parse
-
-NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+from servicebook.xlsx.xml import NS, parse
 
 
 def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDef) -> None:
