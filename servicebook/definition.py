@@ -104,6 +104,10 @@ class SettingsDef:
                 return s
         raise KeyError(key)
 
+    def transports(self) -> dict[str, str]:
+        """Every way a message goes out, code -> the name 设置 shows: mail transports and robots."""
+        return {**self.setting("mail_transport").choices, **self.setting("robot_kind").choices}
+
     def table(self, key: str) -> TableDef:
         for t in self.tables:
             if t.key == key:

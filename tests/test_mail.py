@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
+import html
 import os
 import re
 import signal
@@ -27,7 +28,9 @@ from tests.support.workbooks import records_by_header, set_setting
 
 PASSWORD = "Zh3ngMin-S3cret!"
 LABELS = {"acknowledgement": "受理通知", "solution": "方案同步", "confirmation": "客户确认函", "progress": "进度更新",
-          "survey": "满意度调查", "escalation": "升级通知", "sla_reminder": "时效提醒"}
+          "survey": "满意度调查", "escalation": "升级通知", "sla_reminder": "时效提醒",
+          "escalation_digest": "升级汇总", "sla_digest": "时效提醒汇总"}
+CUSTOMER = ("受理通知", "方案同步", "客户确认函", "进度更新", "满意度调查")
 
 
 def parse(data: bytes) -> email.message.EmailMessage:
@@ -66,16 +69,18 @@ def test_preview_plans_each_rule_and_sends_nothing(tmp_path, cli):
     report = _preview(path, cli)
     planned = {(next(k for k, v in LABELS.items() if v == m["template"]), m["ticket"]) for m in report["messages"]}
     assert planned == EXPECTED
-    recipients = {m["ticket"]: m["recipient"] for m in report["messages"] if m["template"] == "受理通知"}
+    recipients = {m["ticket"]: m["recipient"] for m in report["messages"] if m["template"] in CUSTOMER}
     assert recipients == RECIPIENTS
-    assert {m["recipient"] for m in report["messages"] if m["template"] == "升级通知"} == {SUPERVISOR}
-    assert {m["recipient"] for m in report["messages"] if m["template"] == "时效提醒"} == {"c008@service.example.com"}
+    assert [m["recipient"] for m in report["messages"] if m["template"] == "升级汇总"] == [SUPERVISOR]
+    assert [m["recipient"] for m in report["messages"]
+            if m["template"] == "时效提醒汇总"] == ["c008@service.example.com"]
     assert path.read_bytes() == before
     sidecar = Sidecar(path)
     assert not (sidecar.folder / "outbox").exists()
     assert not sidecar.database.exists() or not sqlite3.connect(sidecar.database).execute(
         "SELECT name FROM sqlite_master WHERE name='mail'").fetchone()
     files = sorted(p.suffix for p in (sidecar.folder / "preview").iterdir())
+    assert "0001-方案同步-A.eml" in {p.name for p in (sidecar.folder / "preview").iterdir()}
     assert files.count(".eml") == files.count(".html") == len(EXPECTED)
     assert any("缺少" in p["message"] or "电子邮箱" in p["message"] for p in report["problems"])  # F: bad address
 
@@ -87,25 +92,32 @@ def _previewed(path, cli) -> dict[tuple[str, str], email.message.EmailMessage]:
 
 def test_messages_address_by_surname_and_escape_customer_text(tmp_path, cli):
     messages = _previewed(mail_workbook(tmp_path), cli)
-    text, html = texts(messages[("受理通知", "A")])
+    text, html = texts(messages[("方案同步", "A")])
     assert text.startswith("张先生，您好：")
-    assert "记录编号：A" in text and "负责客服：张敏（工号 C008）" in text
+    assert "针对您提到的“APP无法登录" in text and "我们已确认原因是系统版本过低" in text
+    assert "预计完成时间：2024年6月1日 12:00" in text
+    assert text.endswith("张敏（工号 C008）\n客户服务中心\n客服热线 400-000-0000\n邮箱 c008@service.example.com\n")
     assert "<script>alert('x')</script>" in text                       # the text part is the customer's words
     assert "<script>" not in html and "&lt;script&gt;alert(" in html   # the HTML part cannot run them
     assert texts(messages[("满意度调查", "B")])[0].startswith("欧阳女士，您好：")
     assert "1–5 分" in texts(messages[("满意度调查", "B")])[0]
-    solution = texts(messages[("方案同步", "A")])[0]
-    assert "针对您提到的“APP无法登录" in solution and "我们已确认原因是系统版本过低" in solution
-    assert "2024年6月1日 12:00" in solution
-    progress = texts(messages[("进度更新", "A")])[0]
-    assert "等待客户提供日志" in progress and "2024年6月2日 12:00" in progress
+    ack = texts(messages[("受理通知", "D")])[0]
+    assert "负责客服：王芳（工号 C001）" in ack
+    assert "我们会在 2024年6月1日 16:00 前给您答复" not in ack   # D was answered at 16:30: no promise is made
+    assert "我们正在处理，有进展会第一时间告诉您。" in ack
     assert messages[("客户确认函", "E")]["Subject"] == "【客户服务中心】请确认记录 E 的处理结果"
-    reminder = messages[("时效提醒", "A")]
-    assert "进度更新即将超时" in reminder["Subject"]
+    reminder = messages[("时效提醒汇总", "A")]
+    assert reminder["Subject"] == "【时效提醒】2024年5月31日 18:00：您有 1 条记录即将超时或已超时"
+    assert "进度更新即将超时" in texts(reminder)[0]
+    for message in messages.values():
+        headers = " ".join(f"{k}: {v}" for k, v in message.items()).lower()
+        plain, html = texts(message)
+        assert "servicebook" not in headers + plain.lower() + html.lower()
+        assert not re.search(r"\bNone\b|\bnan\b", plain + html)
 
 
 def test_no_header_can_carry_a_line_break(tmp_path, cli):
-    messages = _previewed(mail_workbook(tmp_path), cli)
+    messages = _previewed(mail_workbook(tmp_path, 内部邮件方式="每条记录一封"), cli)
     escalation = messages[("升级通知", "D")]
     headers = escalation.as_bytes().split(b"\n\n", 1)[0]
     assert not re.search(rb"^Bcc:", headers, re.M)
@@ -123,10 +135,10 @@ def test_a_team_overrides_a_template_by_dropping_a_file_beside_the_workbook(tmp_
         "{% set subject %}云帆客服已收到您的请求 {{ ticket_no }}{% endset -%}\n{{ salutation }}：我们收到了。\n",
         encoding="utf-8")
     messages = _previewed(path, cli)
-    ours = messages[("受理通知", "A")]
-    assert ours["Subject"] == "云帆客服已收到您的请求 A"
-    assert texts(ours)[0] == "张先生：我们收到了。\n"
-    assert "我们会在" in texts(ours)[1]   # the HTML part is still the shipped one
+    ours = messages[("受理通知", "D")]
+    assert ours["Subject"] == "云帆客服已收到您的请求 D"
+    assert texts(ours)[0] == "李娜\r\nBcc: evil@example.com：我们收到了。\n".replace("\r", "")
+    assert "我们正在处理" in texts(ours)[1]   # the HTML part is still the shipped one
     assert messages[("方案同步", "A")]["Subject"].startswith("【客户服务中心】")
 
 
@@ -163,19 +175,44 @@ def test_the_outbox_is_the_default_and_nothing_is_produced_twice(tmp_path, cli):
     assert len(mail_log(path)) == len(EXPECTED)
 
 
+def test_outbox_files_open_as_drafts_named_readably_with_an_index(tmp_path, cli):
+    path = mail_workbook(tmp_path)
+    assert cli("mail", path, "--now", NOW).code == 0
+    outbox = Sidecar(path).folder / "outbox"
+    names = sorted(p.name for p in outbox.glob("*.eml"))
+    assert names == ["0001-方案同步-A.eml", "0002-满意度调查-B.eml", "0003-受理通知-D.eml", "0004-客户确认函-E.eml",
+                     "0005-时效提醒汇总-张敏-20240531.eml", "0006-升级汇总-何慧-20240531.eml"]
+    messages = {name: parse((outbox / name).read_bytes()) for name in names}
+    assert {m["X-Unsent"] for m in messages.values()} == {"1"}      # Outlook opens each as a draft
+    index = (outbox / "清单.html").read_text(encoding="utf-8")
+    rows = re.findall(r'<tr><td><a href="([^"]+)">[^<]+</a></td><td>([^<]+)</td><td>([^<]*)</td>'
+                      r"<td>([^<]+)</td><td>([^<]+)</td>", index)
+    assert [(name, recipient, html.unescape(subject)) for name, _, _, recipient, subject in rows] == [
+        (name, html.unescape(str(m["To"].addresses[0].addr_spec)), str(m["Subject"])) for name, m in messages.items()]
+    assert "共 6 封草稿" in index
+
+
 def test_a_revised_plan_is_sent_again_and_an_unchanged_one_is_not(tmp_path, cli):
     path = mail_workbook(tmp_path)
     cli("mail", path, "--now", NOW)
     wb = openpyxl.load_workbook(path)
     ws = wb["服务记录"]
-    solution_col = next(c.column for c in ws[1] if c.value == "解决方案")
-    ws.cell(row=2, column=solution_col, value="更换服务器节点后重新登录")
+    column = {c.value: c.column for c in ws[1]}
+    ws.cell(row=2, column=column["解决方案"], value="更换服务器节点后重新登录")
     wb.save(path)
     later = "2024-06-04 10:00"   # outside the 48 h window for a first plan, but this one revises a plan sent
     report = cli("mail", path, "--now", later, "--json").json()
-    internal = ("升级通知", "时效提醒")
-    to_customers = [(m["template"], m["ticket"]) for m in report["messages"] if m["template"] not in internal]
+    # Its 预计完成时间 (6月1日) has passed: the revised plan is held back, not sent with a stale promise.
+    assert [m["template"] for m in report["messages"] if m["template"] in CUSTOMER] == []
+    assert [(h["row"], h["column"], h["message"]) for h in report["held"]] == [
+        (2, "T列「预计完成时间」", "方案同步暂不发送：「预计完成时间」已过去，不能向客户承诺；更新后下次运行发送")]
+    wb = openpyxl.load_workbook(path)
+    wb["服务记录"].cell(row=2, column=column["预计完成时间"], value=datetime(2024, 6, 5, 12, 0))
+    wb.save(path)
+    report = cli("mail", path, "--now", later, "--json").json()
+    to_customers = [(m["template"], m["ticket"]) for m in report["messages"] if m["template"] in CUSTOMER]
     assert to_customers == [("方案同步", "A")]
+    assert report["held"] == []
 
 
 def test_the_ledger_survives_the_workbook_losing_its_mail_log(tmp_path, cli):
@@ -219,9 +256,10 @@ def test_smtp_delivers_both_parts_with_encoded_chinese_headers(tmp_path, cli, ce
         by_id[message["Message-ID"]] = message
     log = mail_log(path)
     assert {r["结果"] for r in log} == {"已发送"} and {r["邮件ID"] for r in log} == set(by_id)
-    ack = next(m for m in by_id.values() if m["To"].addresses[0].addr_spec == RECIPIENTS["A"]
+    ack = next(m for m in by_id.values() if m["To"].addresses[0].addr_spec == RECIPIENTS["D"]
                and "已受理" in m["Subject"])
-    assert ack["Subject"] == "【客户服务中心】您的服务请求已受理（记录编号 A）"
+    assert ack["Subject"] == "【客户服务中心】您的服务请求已受理（记录编号 D）"
+    assert ack["Message-ID"].endswith("@service.example.com>") and "servicebook" not in ack["Message-ID"]
     assert str(ack["From"]) == f"客户服务中心 <{SENDER}>"
 
 
@@ -252,7 +290,7 @@ def test_a_refused_address_or_a_server_error_fails_that_row_and_the_run_goes_on(
         assert "拒绝了收件人：550" in failed[RECIPIENTS["B"]]
         assert "拒绝了这封邮件：451" in failed[RECIPIENTS["D"]]
         sent = [r for r in mail_log(path) if r["结果"] == "已发送"]
-        assert len(sent) == len(server.received) == len(EXPECTED) - 3   # B: ack + survey, D: ack (its escalation goes)
+        assert len(sent) == len(server.received) == len(EXPECTED) - 2   # B's survey, D's notice (its escalation goes)
         behaviour.reject_data_for.clear()   # the server recovers; the next run retries what failed
         cli("mail", path, "--now", NOW)
     retried = {r["收件人"]: r["结果"] for r in mail_log(path)}
@@ -362,7 +400,7 @@ def test_ews_create_item_carries_our_message(tmp_path, cli, certificate, monkeyp
         assert message["From"].addresses[0].addr_spec == SENDER
         assert "您好" in texts(message)[0]
     subjects = {i["message"]["Subject"] for i in items}
-    assert "【客户服务中心】您的服务请求已受理（记录编号 A）" in subjects
+    assert "【客户服务中心】您的服务请求已受理（记录编号 D）" in subjects
     assert {r["结果"] for r in mail_log(path)} == {result}
     get_folders = sum("<m:GetFolder>" in r.body.decode() for r in server.requests)
     assert get_folders == (0 if folder is None else 2)   # once per account, not per message
@@ -492,7 +530,7 @@ def test_rules_leave_old_records_alone(tmp_path, cli):
     report = _preview(path, cli)
     assert not [m for m in report["messages"] if m["ticket"] == "C"]
     later = cli("mail", path, "--preview", "--now", "2024-06-10 09:00", "--json").json()
-    customer = [m for m in later["messages"] if m["template"] in ("受理通知", "方案同步", "满意度调查", "进度更新")]
+    customer = [m for m in later["messages"] if m["template"] in CUSTOMER]
     assert customer == []
     assert isinstance(datetime.fromisoformat("2024-06-10 09:00"), datetime)
 

@@ -33,7 +33,7 @@ def secret() -> None:
 
 
 @secret.command("set", help=t("cli.secret_help"))
-@click.argument("kind", type=click.Choice(["password", "client-secret"]))
+@click.argument("kind", type=click.Choice(["password", "client-secret", "robot-webhook", "robot-secret"]))
 @click.argument("account")
 def set_secret(kind: str, account: str) -> None:
     kind = kind.replace("-", "_")

@@ -14,27 +14,28 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from servicebook.domain.address import salutation
-from servicebook.domain.problems import WARNING, Problem
 from servicebook.domain.settings import Settings, Vocabulary
-from servicebook.domain.sla import STATES, SlaResult, reason_text
 from servicebook.domain.suggest import canonical
 from servicebook.domain.table import SheetTable
-from servicebook.domain.values import as_text, check_email, is_blank, parse_time
+from servicebook.domain.values import as_text, check_email, parse_time
 from servicebook.text import t
 
-TEMPLATES = ("acknowledgement", "solution", "confirmation", "progress", "survey", "escalation", "sla_reminder", "care")
+TEMPLATES = ("acknowledgement", "solution", "confirmation", "progress", "survey", "escalation", "sla_reminder", "care",
+             "escalation_digest", "sla_digest")
 CUSTOMER_TEMPLATES = ("acknowledgement", "solution", "confirmation", "progress", "survey", "care")
+# A digest lists the items of one internal template; the mail rules' 启用 of that template decides.
+DIGEST_OF = {"escalation": "escalation_digest", "sla_reminder": "sla_digest"}
+MAIL, ROBOT = "mail", "robot"   # the channels an internal message can go by
 # Every field a template may use; absent ones are None, so a team's template can test them.
 FIELDS = ("team", "hotline", "salutation", "customer", "ticket_no", "type", "priority", "status", "tier",
           "received_at", "summary", "cause", "solution", "due_at", "closed_at", "assignee", "assignee_name",
           "assignee_id", "assignee_email", "reply_by", "progress_at", "progress_note", "delayed", "delay_reason",
           "new_due", "reasons", "open_hours", "supervisor_name", "metric", "state", "deadline", "care_title",
-          "care_message")
+          "care_message", "agent_line")
 
 
 def template_label(key: str) -> str:
@@ -50,6 +51,10 @@ class MailRules:
     hotline: str
     supervisor_name: str
     supervisor_email: str
+    digest: bool = True                   # internal mail: one digest per run (False: one per record)
+    repeat_daily: bool = False            # open escalations listed every day (False: when the reason changes)
+    renew_late_promise: bool = True       # a passed reply deadline: promise a new one (False: send no notice)
+    channels: tuple[str, ...] = (MAIL,)   # where internal messages go
 
 
 def read_mail_rules(settings: Settings) -> MailRules:
@@ -67,23 +72,39 @@ def read_mail_rules(settings: Settings) -> MailRules:
         hotline=settings["hotline"],
         supervisor_name=settings["supervisor_name"],
         supervisor_email=settings["supervisor_email"],
+        digest=settings["internal_mail"] == "digest",
+        repeat_daily=settings["escalation_repeat"] == "daily",
+        renew_late_promise=settings["late_promise"] == "renew",
+        channels={"mail": (MAIL,), "robot": (ROBOT,), "both": (MAIL, ROBOT)}[settings["internal_channel"]],
     )
 
 
 @dataclass(frozen=True)
 class Planned:
+    """One message to produce. A digest `covers` the items it lists: each item counts as produced
+    when its digest was, so a rerun lists nothing twice."""
+
     template: str
-    ticket: str
+    ticket: str               # the record it is about; a digest's: its records' numbers, joined
     row: int
     recipient: str
     recipient_name: str
     version: str
     context: dict = field(compare=False, hash=False)
+    channel: str = MAIL
+    covers: tuple[Planned, ...] = field(default=(), compare=False, hash=False)
+    name: str = ""            # what the outbox file is named after (default: the record number)
 
     @property
     def identity(self) -> str:
-        key = "|".join((self.ticket, self.template, self.recipient.lower(), self.version))
-        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+        parts = [self.ticket, self.template, self.recipient.lower(), self.version]
+        if self.channel != MAIL:   # mail identities stay as the first release made them
+            parts.append(self.channel)
+        return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:32]
+
+    @property
+    def file_key(self) -> str:
+        return self.name or self.ticket
 
 
 def digest(*parts: object) -> str:
@@ -115,7 +136,7 @@ def split_assignee(text: str) -> tuple[str | None, str | None]:
     return None, text.strip() or None
 
 
-class _Lookup:
+class Lookup:
     """Customer profiles, agents' emails and the latest progress entry, by key."""
 
     def __init__(self, customers: SheetTable | None, roster: SheetTable | None, progress: SheetTable | None):
@@ -145,147 +166,35 @@ class _Lookup:
         agent_id, name = split_assignee(assignee)
         return self.agents.get(agent_id or "") or self.agents.get(name or "")
 
+    def signer(self, assignee: str) -> dict[str, str | None]:
+        """The fields an email is signed with: the agent's name, 工号 and email (None where unknown)."""
+        agent_id, agent_name = split_assignee(assignee)
+        agent = self.agent(assignee) or {}
+        return {"assignee": assignee or None, "assignee_id": agent_id, "assignee_name": agent_name,
+                "assignee_email": valid_email(agent.get("email"))}
 
-def _email(value: object) -> str | None:
+
+def valid_email(value: object) -> str | None:
     text = as_text(value)
     return text if text and check_email(text).valid else None
-
-
-class Planner:
-    def __init__(self, table: SheetTable, lookup: _Lookup, sla: SlaResult | None, rules: MailRules,
-                 vocab: Vocabulary, now: datetime, sent_before: Callable[[str, str], bool]):
-        self.table, self.lookup, self.sla, self.rules = table, lookup, sla, rules
-        self.now, self.sent_before = now, sent_before
-        self.words = {code: vocab.word("status", code) for code in
-                      ("pending", "in_progress", "awaiting", "closed", "escalated", "follow_up")}
-        self.delayed = vocab.word("node_status", "delayed")
-        self.vocab = vocab
-        self.planned: list[Planned] = []
-        self.problems: list[Problem] = []
-        self.no_email = 0
-        self.agents_without_email: set[str] = set()
-
-    def recent(self, moment: datetime | None) -> bool:
-        return moment is not None and self.now - self.rules.window <= moment <= self.now
-
-    def context(self, i: int) -> dict:
-        get = self.table.get
-        customer_id = as_text(get("customer_id", i))
-        profile = self.lookup.profiles.get(customer_id, {})
-        assignee = as_text(get("assignee", i))
-        agent_id, agent_name = split_assignee(assignee)
-        agent = self.lookup.agent(assignee) or {}
-        description = as_text(get("description", i))
-        reply_by = None
-        if self.sla is not None:
-            outcome = self.sla.metrics["first_response"].outcome(i)
-            reply_by = when(outcome.deadline) if outcome else None
-        context = dict.fromkeys(FIELDS)
-        context.update(
-            team=self.rules.team, hotline=self.rules.hotline,
-            salutation=salutation(as_text(profile.get("contact")), as_text(profile.get("salutation")),
-                                  as_text(get("customer_name", i))),
-            customer=as_text(get("customer_name", i)), ticket_no=as_text(get("ticket_no", i)),
-            type=as_text(get("type", i)), priority=as_text(get("priority", i)), status=as_text(get("status", i)),
-            tier=as_text(get("tier", i)) or None,
-            received_at=when(parse_time(get("received_at", i)).value), summary=summary_of(description),
-            cause=cause_of(description), solution=as_text(get("solution", i)) or None,
-            due_at=when(parse_time(get("due_at", i)).value), closed_at=when(parse_time(get("closed_at", i)).value),
-            assignee=assignee or None, assignee_id=agent_id, assignee_name=agent_name,
-            assignee_email=_email(agent.get("email")), reply_by=reply_by or t("mail.reply_soon"),
-            supervisor_name=self.rules.supervisor_name,
-        )
-        return context
-
-    def add(self, template: str, i: int, recipient: str | None, name: str, version: str, context: dict) -> None:
-        if template not in self.rules.enabled:
-            return
-        if not recipient:
-            if template in CUSTOMER_TEMPLATES:
-                self.no_email += 1
-            return
-        self.planned.append(Planned(template, as_text(self.table.get("ticket_no", i)), self.table.row_numbers[i],
-                                    recipient, name, version, context))
-
-    def plan_record(self, i: int) -> None:
-        get = self.table.get
-        ticket = as_text(get("ticket_no", i))
-        if not ticket:
-            return  # a message names its record: only numbered records get mail
-        status = self.vocab.standard("status", as_text(get("status", i)))
-        email = _email(get("email", i))
-        context = self.context(i)
-        name = context["salutation"]
-        accepted = parse_time(get("accepted_at", i)).value
-        words = self.words
-        if accepted and self.recent(accepted):
-            self.add("acknowledgement", i, email, name, "1", context)
-        solution, due = as_text(get("solution", i)), as_text(get("due_at", i))
-        plan_version = digest(solution, due)
-        if solution and due and status in (words["in_progress"], words["escalated"], words["follow_up"]):
-            first = parse_time(get("first_response_at", i)).value
-            if self.recent(max(filter(None, (accepted, first)), default=None)) or self.sent_before(ticket, "solution"):
-                self.add("solution", i, email, name, plan_version, context)
-        if solution and status == words["awaiting"]:
-            resolved = parse_time(get("resolved_at", i)).value
-            if self.recent(resolved or accepted) or self.sent_before(ticket, "confirmation"):
-                self.add("confirmation", i, email, name, plan_version, context)
-        self.plan_progress(i, ticket, email, name, context)
-        closed = parse_time(get("closed_at", i)).value
-        if status == words["closed"] and closed and is_blank(get("csat", i)):
-            due_survey = closed + self.rules.survey_delay
-            if due_survey <= self.now <= due_survey + self.rules.window:
-                self.add("survey", i, email, name, "1", context)
-        self.plan_internal(i, ticket, context)
-
-    def plan_progress(self, i: int, ticket: str, email: str | None, name: str, context: dict) -> None:
-        entry = self.lookup.latest.get(ticket)
-        if not entry or not self.recent(entry["_at"]):
-            return
-        delayed = as_text(entry.get("node_status")) == self.delayed
-        progress = dict(context, progress_at=when(entry["_at"]), progress_note=as_text(entry.get("note")),
-                        delayed=delayed, delay_reason=as_text(entry.get("delay_reason")) or None,
-                        new_due=when(parse_time(entry.get("new_due")).value))
-        self.add("progress", i, email, name, digest(entry["_at"], entry.get("note")), progress)
-
-    def plan_internal(self, i: int, ticket: str, context: dict) -> None:
-        if self.sla is None:
-            return
-        reasons = self.sla.reasons.get(i)
-        if reasons:
-            text = "；".join(reason_text(code, fields) for code, fields in reasons)
-            received = parse_time(self.table.get("received_at", i)).value
-            hours = round((self.now - received).total_seconds() / 3600, 1) if received else "—"
-            escalation = dict(context, reasons=text, open_hours=hours)
-            version = digest(*sorted(code + str(sorted(fields.items())) for code, fields in reasons))
-            self.add("escalation", i, self.rules.supervisor_email or None, self.rules.supervisor_name, version,
-                     escalation)
-        assignee = context["assignee"]
-        for metric, column in self.sla.metrics.items():
-            state = column.state[i]
-            if state < 0 or STATES[state] not in ("at_risk", "breached") or not assignee:
-                continue
-            agent_email = context["assignee_email"]
-            if not agent_email:
-                self.agents_without_email.add(assignee)
-                continue
-            outcome = column.outcome(i)
-            reminder = dict(context, metric=t(f"sla.metric.{metric}"), state=t(f"sla.state.{STATES[state]}"),
-                            deadline=when(outcome.deadline))
-            self.add("sla_reminder", i, agent_email, context["assignee_name"] or assignee,
-                     f"{metric}:{STATES[state]}:{outcome.deadline:%Y%m%d%H%M}", reminder)
 
 
 CARE_INDEX = "_care_index"   # which 客户关怀 row a care message came from (not for templates)
 
 
+def product_name(category: str) -> str:
+    """A product as a customer calls it: 「电子产品/蓝牙耳机」 reads 蓝牙耳机."""
+    return re.split(r"\s*[/／>＞]\s*", category.strip())[-1] if category.strip() else ""
+
+
 def _care_wording(reason_code: str, plan_key: str, profile: dict, team: str) -> tuple[str, str]:
     festival = re.sub(r"\d{4}$", "", plan_key)
-    fields = {"festival": festival, "team": team, "industry": as_text(profile.get("industry")) or t("care.product")}
+    industry = product_name(as_text(profile.get("industry"))) or t("care.product")
+    fields = {"festival": festival, "team": team, "industry": industry}
     return t(f"care.title.{reason_code}", **fields), t(f"care.message.{reason_code}", **fields)
 
 
-def plan_care_messages(care: SheetTable | None, lookup: _Lookup, rules: MailRules, vocab: Vocabulary,
+def plan_care_messages(care: SheetTable | None, lookup: Lookup, rules: MailRules, vocab: Vocabulary,
                        now: datetime) -> list[Planned]:
     """A 关怀 email for each care row to be done by email that falls due today."""
     if care is None or "care" not in rules.enabled:
@@ -302,7 +211,7 @@ def plan_care_messages(care: SheetTable | None, lookup: _Lookup, rules: MailRule
             continue
         customer = as_text(row.get("customer_id"))
         profile = lookup.profiles.get(customer, {})
-        email = _email(profile.get("email"))
+        email = valid_email(profile.get("email"))
         code = codes.get(as_text(row.get("reason")))
         if not email or not code:
             continue
@@ -312,29 +221,9 @@ def plan_care_messages(care: SheetTable | None, lookup: _Lookup, rules: MailRule
         context.update(team=rules.team, hotline=rules.hotline, customer=as_text(row.get("customer_name")),
                        salutation=salutation(as_text(profile.get("contact")), as_text(profile.get("salutation")),
                                              as_text(row.get("customer_name"))),
-                       care_title=title, care_message=message, **{CARE_INDEX: i})
+                       care_title=title, care_message=message, **lookup.signer(as_text(row.get("owner"))),
+                       **{CARE_INDEX: i})
         ticket = as_text(row.get("care_no")) or f"{customer}/{plan_key}"
         planned.append(Planned("care", ticket, care.row_numbers[i], email, context["salutation"],
                                f"{customer}:{plan_key}", context))
     return planned
-
-
-def plan_messages(table: SheetTable, customers: SheetTable | None, roster: SheetTable | None,
-                  progress: SheetTable | None, sla: SlaResult | None, rules: MailRules, vocab: Vocabulary,
-                  now: datetime, sent_before: Callable[[str, str], bool],
-                  care: SheetTable | None = None) -> tuple[list[Planned], list[Problem]]:
-    lookup = _Lookup(customers, roster, progress)
-    planner = Planner(table, lookup, sla, rules, vocab, now, sent_before)
-    for i in range(len(table)):
-        planner.plan_record(i)
-    planner.planned.extend(plan_care_messages(care, lookup, rules, vocab, now))
-    problems = planner.problems
-    if planner.no_email:
-        problems.append(Problem(table.title, None, table.cell_name("email"), WARNING, "no_email",
-                                t("mail.no_email", count=planner.no_email)))
-    if "escalation" in rules.enabled and not rules.supervisor_email and sla is not None and sla.reasons:
-        problems.append(Problem(table.title, None, None, WARNING, "no_supervisor", t("mail.no_supervisor")))
-    for assignee in sorted(planner.agents_without_email):
-        problems.append(Problem(table.title, None, table.cell_name("assignee"), WARNING, "agent_no_email",
-                                t("mail.agent_no_email", assignee=assignee)))
-    return planner.planned, problems

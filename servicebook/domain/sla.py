@@ -82,9 +82,22 @@ class SlaResult:
     first_day: date
     last_day: date                                 # the latest day any deadline or time reaches
     uncomputed: dict[str, tuple[str, ...]] = field(default_factory=dict)   # metric -> the columns it lacks
+    clock: CalendarClock | None = None                 # the clock the deadlines were counted on
+    limits: dict[str, np.ndarray] = field(default_factory=dict)   # metric -> each row's limit in hours
 
     def __len__(self) -> int:
         return len(self.response_hours)
+
+    def renewed(self, metric: str, index: int, start: datetime) -> datetime | None:
+        """When `metric`'s limit would run out for this row if it started at `start`: the time a
+        promise made now can honestly name (None when the row has no limit)."""
+        hours = self.limits.get(metric)
+        if self.clock is None or hours is None or np.isnan(hours[index]):
+            return None
+        try:
+            return self.clock.add(start, float(hours[index]))
+        except ValueError:   # beyond the days the clock was built for
+            return None
 
     def row(self, index: int) -> RecordSla:
         metrics = {name: o for name, column in self.metrics.items() if (o := column.outcome(index))}
@@ -293,7 +306,8 @@ def compute_sla(table: SheetTable, vocab: Vocabulary, settings: SlaSettings, mak
     latest = max([last_day, *(from_seconds(int(c.deadline.max())).date() for c in metrics.values()
                               if (c.deadline != MISSING).any())])
     reasons = _reasons(records, metrics, clock, now_s, settings, words)
-    return SlaResult(metrics, response, handling, reasons, first_day, latest, uncomputed(records.present))
+    return SlaResult(metrics, response, handling, reasons, first_day, latest, uncomputed(records.present), clock,
+                     records.limits)
 
 
 def _metric_inputs(records: _Records, words: _Words) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:

@@ -28,7 +28,7 @@ from servicebook.jobs.pipeline import run_steps
 from servicebook.jobs.report import ReportReport, report_edits, sheet_title
 from servicebook.jobs.session import Session, open_session
 from servicebook.jobs.sla import SlaReport
-from servicebook.jobs.validate import ValidateReport
+from servicebook.jobs.validate import ValidateReport, note_held
 from servicebook.sidecar import Sidecar
 from servicebook.text import t
 from servicebook.xlsx.lock import ensure_not_open, ensure_writable
@@ -80,6 +80,7 @@ def run(session: Session, report_period: Period | None = None) -> RunReport:
     rows = run_steps(session, edits)
     sla = rows.sla.computed
     outgoing, recovered = mail_job.plan(session, sla)
+    note_held(edits, session.records(), outgoing.held)
     reported = report_edits(session, edits, report_period, sla) if report_period else None
     backup = session.save(edits)
     mailed = mail_job.send(session, outgoing, recovered)

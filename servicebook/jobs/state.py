@@ -4,17 +4,14 @@ so that nothing is numbered or sent a second time."""
 
 from __future__ import annotations
 
-import re
-
 from servicebook.domain.book import Book
 from servicebook.domain.delivery import SENDING, UNKNOWN
 from servicebook.domain.mail_rules import TEMPLATES, template_label
 from servicebook.domain.values import as_text, parse_time
 from servicebook.mail.ledger import Entry, Ledger, stamp
+from servicebook.mail.message import identity_of
 from servicebook.sidecar import Sidecar
 from servicebook.text import t
-
-_IDENTITY = re.compile(r"^<([0-9a-f]{32})(?:\.servicebook)?@")
 
 
 def mail_log_entries(book: Book) -> list[Entry]:
@@ -24,16 +21,16 @@ def mail_log_entries(book: Book) -> list[Entry]:
         return []
     templates = {template_label(key): key for key in TEMPLATES}
     states = {word: code for code, word in book.definition.lists["mail_result"].values.items()}
-    transports = {label: code for code, label in book.definition.settings.setting("mail_transport").choices.items()}
+    transports = {label: code for code, label in book.definition.settings.transports().items()}
     entries = []
     for i in range(len(table)):
         row = table.row(i)
-        found = _IDENTITY.match(as_text(row.get("message_id")))
-        if not found:
+        identity = identity_of(as_text(row.get("message_id")))
+        if not identity:
             continue
         state = states.get(as_text(row.get("result")), UNKNOWN)
         when = parse_time(row.get("at")).value
-        entries.append(Entry(found.group(1), as_text(row.get("ticket_no")),
+        entries.append(Entry(identity, as_text(row.get("ticket_no")),
                              templates.get(as_text(row.get("template")), as_text(row.get("template"))),
                              as_text(row.get("recipient")), "", as_text(row.get("subject")),
                              transports.get(as_text(row.get("transport")), as_text(row.get("transport"))),

@@ -112,3 +112,20 @@ def validation_edits(session: Session, edits: Edits) -> ValidateReport:
 
 def validate(session: Session) -> ValidateReport:
     return session.apply(validation_edits)
+
+
+def note_held(edits: Edits, table: SheetTable, held: list[Problem]) -> None:
+    """An email held back is said in its row's 校验结果, after what validation found there (only
+    where validation wrote the column in this same run)."""
+    sheet = edits.sheets.get(table.title)
+    if not held or sheet is None:
+        return
+    header = table.definition.column("validation").header
+    col = table.column_index("validation") or next((n.col for n in sheet.new_columns if n.header == header), None)
+    ok = t("validate.row_ok")
+    for problem in held:
+        before = sheet.cells.get((problem.row, col))
+        if before is None:
+            continue
+        text = problem.cell_text()
+        sheet.cells[(problem.row, col)] = text if before == ok else f"{before}；\n{text}"

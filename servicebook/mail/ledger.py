@@ -36,6 +36,11 @@ CREATE TABLE IF NOT EXISTS mail (
     location TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS mail_ticket ON mail(ticket, template);
+CREATE TABLE IF NOT EXISTS covered (
+    item TEXT NOT NULL,          -- an item a digest lists (its identity as a message of its own)
+    digest TEXT NOT NULL,        -- the digest's identity, in the mail table
+    PRIMARY KEY (item, digest)
+);
 """
 # Columns added after the first release, for ledgers written by it.
 MIGRATIONS = (("location", "ALTER TABLE mail ADD COLUMN location TEXT NOT NULL DEFAULT ''"),)
@@ -128,10 +133,21 @@ class Ledger:
         self.finish(finished, now)
         return unknown
 
-    def begin(self, entries: Iterable[Entry]) -> None:
-        """Record attempts durably, in one transaction, before anything is handed to a transport."""
+    def covered(self) -> dict[str, list[str]]:
+        """Item identity -> the digests that listed it."""
+        if self._db is None and not self.sidecar.database.exists():
+            return {}
+        found: dict[str, list[str]] = {}
+        for item, digest in self._connect().execute("SELECT item, digest FROM covered"):
+            found.setdefault(item, []).append(digest)
+        return found
+
+    def begin(self, entries: Iterable[Entry], covers: Iterable[tuple[str, str]] = ()) -> None:
+        """Record attempts durably, in one transaction, before anything is handed to a transport;
+        `covers`: (item, digest) for the items each digest lists."""
         db = self._connect()
         db.execute("BEGIN IMMEDIATE")
+        db.executemany("INSERT OR IGNORE INTO covered (item, digest) VALUES (?, ?)", list(covers))
         db.executemany(
             f"INSERT INTO mail ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
             "ON CONFLICT(identity) DO UPDATE SET state = excluded.state, subject = excluded.subject, "

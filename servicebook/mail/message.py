@@ -7,6 +7,7 @@ same ID and a copy that arrived twice could be recognised.
 from __future__ import annotations
 
 import email.policy
+import re
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -30,9 +31,19 @@ def ascii_address(address: str) -> str:
     return checked.ascii_email or checked.normalized
 
 
+# The first release wrote <identity.servicebook@domain>; both forms are read.
+_IDENTITY = re.compile(r"^<([0-9a-f]{32})(?:\.servicebook)?@")
+
+
 def message_id(identity: str, sender: str) -> str:
-    domain = sender.rpartition("@")[2] or "servicebook.local"
-    return f"<{identity}.servicebook@{domain}>"
+    """<identity@sender's domain>: unique, stable for the same message, naming no tool."""
+    domain = sender.rpartition("@")[2] or "localhost"
+    return f"<{identity}@{domain}>"
+
+
+def identity_of(msgid: str) -> str | None:
+    found = _IDENTITY.match(msgid.strip())
+    return found.group(1) if found else None
 
 
 def build_message(rendered: Rendered, sender: str, sender_name: str, recipient: str, recipient_name: str,

@@ -31,6 +31,18 @@ class TemplateProblem(Exception):
     """A template could not be rendered; the message says which and why, in Chinese."""
 
 
+class _Empty(Exception):
+    pass
+
+
+def _shown(value: object) -> object:
+    """What `{{ … }}` prints: never None or NaN. A template that would print one fails, so no
+    email shows 「您于 None 提交」; a value a message may lack is tested with {% if %}."""
+    if value is None or (isinstance(value, float) and value != value):
+        raise _Empty
+    return value
+
+
 def one_line(text: object) -> str:
     """Header-safe text: no line breaks, no control characters, no runs of spaces."""
     return re.sub(r"\s+", " ", re.sub(r"[\x00-\x1f\x7f]", " ", str(text or ""))).strip()
@@ -44,7 +56,7 @@ class Renderer:
     def __init__(self, override: Path | None = None):
         folders = [str(override)] if override and override.is_dir() else []
         loader = ChoiceLoader([FileSystemLoader(f) for f in [*folders, str(data_dir("templates"))]])
-        common = {"loader": loader, "undefined": StrictUndefined, "keep_trailing_newline": True}
+        common = {"loader": loader, "undefined": StrictUndefined, "keep_trailing_newline": True, "finalize": _shown}
         self.html = SandboxedEnvironment(autoescape=True, **common)
         self.text = SandboxedEnvironment(autoescape=False, **common)
 
@@ -55,6 +67,18 @@ class Renderer:
             html = self.html.get_template(f"{key}.html.j2").render(context)
         except TemplateError as error:
             raise TemplateProblem(t("mail.template_error", template=key, error=str(error))) from error
+        except _Empty:
+            raise TemplateProblem(t("mail.template_empty", template=key)) from None
         if not subject:
             raise TemplateProblem(t("mail.template_no_subject", template=key))
         return Rendered(subject, str(module).strip() + "\n", html)
+
+    def render_robot(self, key: str, context: dict) -> tuple[str, str]:
+        """(title, text) of a group-robot post, from `<key>.robot.j2`."""
+        try:
+            module = self.text.get_template(f"{key}.robot.j2").make_module(context)
+        except TemplateError as error:
+            raise TemplateProblem(t("mail.template_error", template=key, error=str(error))) from error
+        except _Empty:
+            raise TemplateProblem(t("mail.template_empty", template=key)) from None
+        return one_line(getattr(module, "subject", "")), str(module).strip()

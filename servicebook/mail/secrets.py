@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 
 SERVICE = "servicebook"
-ENVIRONMENT = {"password": "SERVICEBOOK_MAIL_PASSWORD", "client_secret": "SERVICEBOOK_MAIL_CLIENT_SECRET"}
+ENVIRONMENT = {"password": "SERVICEBOOK_MAIL_PASSWORD", "client_secret": "SERVICEBOOK_MAIL_CLIENT_SECRET",
+               "robot_webhook": "SERVICEBOOK_ROBOT_WEBHOOK", "robot_secret": "SERVICEBOOK_ROBOT_SECRET"}
 
 
 def keyring_name(kind: str, account: str) -> str:

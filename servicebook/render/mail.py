@@ -29,4 +29,9 @@ def mail_lines(report: MailReport) -> list[str]:
             out.append(t("mail.failed_line", **vars(result)))
         elif result.state == UNKNOWN:
             out.append(t("mail.unknown_line", **vars(result)))
+    if report.late_skipped:
+        out.append(t("mail.late_skipped", count=report.late_skipped))
+    if report.held:
+        out.append(t("mail.held", count=len(report.held)))
+        out += ["  " + problem.describe() for problem in report.held[:SHOWN]]
     return out + problem_lines(report.problems)

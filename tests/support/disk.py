@@ -51,8 +51,18 @@ class Disk:
         else:
             self.limit = free
 
+    def tighten(self, free: int) -> None:
+        """On a real disk, mid-run: leave only `free` bytes from now on (a counted disk keeps its
+        limit, which already counts every byte written since `leave_free`)."""
+        if self.real:
+            stats = os.statvfs(self.root)
+            available = stats.f_bavail * stats.f_frsize
+            with (self.root / ".filler-late").open("wb") as fh:
+                fh.write(b"\0" * max(available - free, 0))
+
     def make_room(self) -> None:
-        (self.root / ".filler").unlink(missing_ok=True)
+        for name in (".filler", ".filler-late"):
+            (self.root / name).unlink(missing_ok=True)
         self.limit = None
 
     def command(self, cmd: list[str]) -> tuple[list[str], dict]:

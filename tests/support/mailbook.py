@@ -12,12 +12,14 @@ NOW = "2024-05-31 18:00"
 SENDER = "service@service.example.com"
 SUPERVISOR = "hehui@service.example.com"
 
-# ticket -> what the rules should send for it
+# What the rules send at NOW: one customer email per record, for the stage it is at (A: accepted,
+# a progress note and a plan since the last run — the plan; B: closed — the survey; E: awaiting
+# confirmation — the 确认函), and the team's digests (D's escalation, A's time-limit alert).
 EXPECTED = {
-    ("acknowledgement", "A"), ("solution", "A"), ("progress", "A"), ("sla_reminder", "A"),
-    ("acknowledgement", "B"), ("survey", "B"),
-    ("acknowledgement", "D"), ("escalation", "D"),
-    ("acknowledgement", "E"), ("confirmation", "E"),
+    ("solution", "A"), ("sla_digest", "A"),
+    ("survey", "B"),
+    ("acknowledgement", "D"), ("escalation_digest", "D"),
+    ("confirmation", "E"),
 }
 RECIPIENTS = {"A": "zhangwei@example.com", "B": "oyna@example.com", "D": "lina@example.com",
               "E": "chen@example.com"}

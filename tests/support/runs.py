@@ -115,6 +115,27 @@ def kill_at(cmd: list[str], path: Path, moment: Moment, timeout: float = 300) ->
     return killed
 
 
+def pause_at(cmd: list[str], path: Path, moment: Moment, action: Callable[[], None],
+             env: dict | None = None) -> tuple[int, str]:
+    """Start `cmd`, stop it (SIGSTOP) at `moment`, do `action`, let it go on; its exit code and
+    stderr. The moment must come: the command is expected to pass it."""
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                               env={**os.environ, **(env or {})})
+    watch = Watch(path, time.monotonic(), _stamp=path.stat().st_mtime_ns)
+    while process.poll() is None:
+        watch.look()
+        if moment(watch):
+            os.kill(process.pid, signal.SIGSTOP)
+            try:
+                action()
+            finally:
+                os.kill(process.pid, signal.SIGCONT)
+            break
+        time.sleep(POLL)
+    _, stderr = process.communicate(timeout=600)
+    return process.returncode, stderr
+
+
 # ---------------------------------------------------------------- what a user checks
 
 
@@ -148,7 +169,8 @@ def record_keys(path: Path) -> dict[str, tuple]:
 
 
 def outbox_emails(path: Path, settled: bool = True) -> Counter:
-    """The outbox as (type, recipient, record) — every .eml file one ledger entry, every ledger
+    """The outbox as (type, recipient, record) — every .eml file one ledger entry (a digest one
+    entry for each record it covers), every ledger
     number one the workbook holds (a number it does not hold shows as a missing key). `settled`
     False: right after a run that stopped, whose last files the ledger may still list as sending."""
     folder = path.with_name(path.stem + ".servicebook")
@@ -166,8 +188,14 @@ def outbox_emails(path: Path, settled: bool = True) -> Counter:
     for name in files:
         ticket, template, recipient, state = by_file[name]
         assert state == "draft" or (not settled and state == "sending"), (name, state)
-        found[(template, recipient, keys.get(ticket, ("not in the workbook", ticket)))] += 1
+        for each in ticket.split("、"):   # a digest counts once for every record it covers
+            found[(template, recipient, keys.get(each, ("not in the workbook", each)))] += 1
     return found
+
+
+def outbox_files(path: Path) -> int:
+    outbox = path.with_name(path.stem + ".servicebook") / "outbox"
+    return sum(1 for _ in outbox.glob("*.eml")) if outbox.is_dir() else 0
 
 
 def typed_cells(path: Path) -> dict[tuple[str, int, str], object]:

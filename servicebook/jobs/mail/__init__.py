@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from servicebook.edits import Edits
 from servicebook.errors import CannotRun
-from servicebook.jobs.mail.delivery import deliver, recover, transport_label
+from servicebook.jobs.mail.delivery import deliver, recover, transport_label, transport_setup
 from servicebook.jobs.mail.log_sheet import care_edits, log_edits
 from servicebook.jobs.mail.outgoing import Outgoing, plan_outgoing
 from servicebook.jobs.mail.preview import write_preview
@@ -22,7 +22,7 @@ from servicebook.jobs.mail.result import MailReport, Result
 from servicebook.jobs.session import Session
 from servicebook.jobs.sla import Computed
 from servicebook.mail.ledger import Ledger
-from servicebook.mail.transports import Transport
+from servicebook.mail.transports import Transport, outbox
 from servicebook.text import t
 
 __all__ = ["MailReport", "Outgoing", "Result", "commit_log", "mail", "plan", "preview", "send"]
@@ -38,12 +38,20 @@ def plan(session: Session, sla: Computed | None = None) -> tuple[Outgoing, int]:
 def send(session: Session, outgoing: Outgoing, recovered: int = 0, transport: Transport | None = None) -> MailReport:
     """Step 2 and 3: deliver what `plan` found, then write what the workbook shows of the ledger."""
     report = MailReport(False, transport_label(session), already=outgoing.already, recovered=recovered,
-                        problems=list(outgoing.problems))
+                        problems=list(outgoing.problems), held=list(outgoing.held),
+                        late_skipped=outgoing.late_skipped)
     with Ledger(session.sidecar) as ledger:
         report.results = deliver(session, ledger, outgoing.waiting, transport)
         entries = ledger.entries()
+    _index_outbox(session, entries.values())
     report.log_saved = commit_log(session, entries, report)
     return report
+
+
+def _index_outbox(session: Session, entries) -> None:
+    folder = outbox.folder_of(transport_setup(session))
+    if folder.is_dir() and not outbox.write_index(folder, entries):
+        session.warnings.append(t("outbox.index_not_saved"))
 
 
 def commit_log(session: Session, entries, report: MailReport) -> bool:
@@ -67,6 +75,7 @@ def preview(session: Session) -> MailReport:
     with Ledger(session.sidecar) as ledger:
         outgoing = plan_outgoing(session, ledger)
     report.already, report.problems = outgoing.already, outgoing.problems
+    report.held, report.late_skipped = outgoing.held, outgoing.late_skipped
     write_preview(session, outgoing.waiting, report)
     return report
 

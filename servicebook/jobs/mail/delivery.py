@@ -8,17 +8,16 @@ message of unknown fate.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from zoneinfo import ZoneInfo
 
 from servicebook.domain.delivery import SENDING
-from servicebook.domain.mail_rules import Planned, template_label
-from servicebook.domain.values import as_text
+from servicebook.domain.mail_rules import MAIL, ROBOT, Planned, template_label
 from servicebook.errors import CannotRun, explain
+from servicebook.jobs.mail.compose import Composer
 from servicebook.jobs.mail.result import Result
 from servicebook.jobs.session import Session
 from servicebook.mail.ledger import Entry, Finish, Ledger, stamp
-from servicebook.mail.message import BadAddress, build_message, message_id
-from servicebook.mail.render import Renderer, TemplateProblem, override_folder
+from servicebook.mail.message import BadAddress
+from servicebook.mail.render import TemplateProblem
 from servicebook.mail.transports import Outcome, Setup, StopDelivery, Transport, open_transport, settle
 from servicebook.progress import track
 from servicebook.text import t
@@ -27,15 +26,20 @@ BATCH = 200
 
 
 def transport_label(session: Session) -> str:
-    setting = session.definition.settings.setting("mail_transport")
-    return setting.choices[session.settings["mail_transport"]]
+    """How messages go out, as 设置 names it: the mail transport, and the robot when one is used."""
+    names = session.definition.settings.transports()
+    label = names[session.settings["mail_transport"]]
+    if session.settings["internal_channel"] != MAIL:
+        label += " + " + names[session.settings["robot_kind"]]
+    return label
 
 
-def transport_setup(session: Session, entries: dict[str, Entry] | None = None) -> Setup:
-    labels = {s.key: s.label for s in session.definition.settings.settings}
+def transport_setup(session: Session, entries: dict[str, Entry] | None = None, channel: str = MAIL) -> Setup:
+    settings = session.definition.settings
+    labels = {s.key: s.label for s in settings.settings}
     taken = frozenset(e.location for e in (entries or {}).values() if e.location)
-    return Setup(session.settings["mail_transport"], session.settings.values, labels, transport_label(session),
-                 session.sidecar.folder, taken)
+    kind = session.settings["robot_kind"] if channel == ROBOT else session.settings["mail_transport"]
+    return Setup(kind, session.settings.values, labels, settings.transports()[kind], session.sidecar.folder, taken)
 
 
 def recover(session: Session, ledger: Ledger) -> int:
@@ -58,14 +62,11 @@ def _chunks(items: Sequence[Planned], size: int) -> Iterator[list[Planned]]:
 class Deliverer:
     def __init__(self, session: Session, ledger: Ledger, transport: Transport, entries: dict[str, Entry]):
         self.session, self.ledger, self.transport, self.entries = session, ledger, transport, entries
-        self.renderer = Renderer(override_folder(session.path))
-        self.sender = as_text(session.settings["mail_from"])
-        self.sender_name = as_text(session.settings["mail_from_name"]) or session.settings["team_name"]
-        self.sent_at = session.now.replace(microsecond=0, tzinfo=ZoneInfo(session.settings["timezone"]))
+        self.composer = Composer(session)
 
     def entry(self, item: Planned, subject: str, location: str) -> Entry:
         return Entry(item.identity, item.ticket, item.template, item.recipient, item.version, subject,
-                     self.transport.name, message_id(item.identity, self.sender), SENDING, "", 1,
+                     self.transport.name, self.composer.message_id(item), SENDING, "", 1,
                      stamp(self.session.now), location)
 
     def batch(self, items: list[Planned]) -> list[Result]:
@@ -73,9 +74,7 @@ class Deliverer:
         for item in items:
             label = template_label(item.template)
             try:
-                rendered = self.renderer.render(item.template, item.context)
-                message = build_message(rendered, self.sender, self.sender_name, item.recipient,
-                                        item.recipient_name, message_id(item.identity, self.sender), self.sent_at)
+                composed = self.composer.compose(item)
             except (TemplateProblem, BadAddress) as problem:
                 detail = str(problem) if isinstance(problem, TemplateProblem) else \
                     t("mail.bad_address", address=item.recipient)
@@ -84,10 +83,11 @@ class Deliverer:
                 continue
             earlier = self.entries.get(item.identity)
             location = (earlier.location if earlier and earlier.location else
-                        self.transport.place(label, item.ticket))
-            begun.append(self.entry(item, rendered.subject, location))
-            prepared.append((item, message, rendered.subject, location))
-        self.ledger.begin(begun)
+                        self.transport.place(label, item.file_key))
+            begun.append(self.entry(item, composed.subject, location))
+            prepared.append((item, composed.message, composed.subject, location))
+        covers = [(covered.identity, item.identity) for item in items for covered in item.covers]
+        self.ledger.begin(begun, covers)
         stopped: StopDelivery | None = None
         for item, message, subject, location in prepared:
             if stopped is not None:
@@ -119,18 +119,20 @@ class Deliverer:
 
 def deliver(session: Session, ledger: Ledger, waiting: list[Planned],
             transport: Transport | None = None) -> list[Result]:
-    """Hand `waiting` over; returns each message's result. Opens the transport only when there
-    is something to send."""
-    if not waiting:
-        return []
-    entries = ledger.entries()
-    transport = transport or open_transport(transport_setup(session, entries))
-    deliverer = Deliverer(session, ledger, transport, entries)
+    """Hand `waiting` over, emails first, then the group robot's posts; returns each message's
+    result. A channel's transport is opened only when it has something to carry."""
     results: list[Result] = []
-    try:
-        for items in _chunks(waiting, BATCH if transport.exact_recovery else 1):
-            results.extend(deliverer.batch(items))
-    finally:
-        transport.close()
+    for channel in (MAIL, ROBOT):
+        items = [item for item in waiting if item.channel == channel]
+        if not items:
+            continue
+        entries = ledger.entries()
+        opened = transport if transport is not None and channel == MAIL else \
+            open_transport(transport_setup(session, entries, channel))
+        deliverer = Deliverer(session, ledger, opened, entries)
+        try:
+            for batch in _chunks(items, BATCH if opened.exact_recovery else 1):
+                results.extend(deliverer.batch(batch))
+        finally:
+            opened.close()
     return results
-

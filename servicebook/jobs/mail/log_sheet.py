@@ -24,7 +24,7 @@ def log_edits(session: Session, entries: dict[str, Entry], edits: Edits) -> None
     if not ordered:
         return
     table = book.table("mail_log")
-    labels = session.definition.settings.setting("mail_transport").choices
+    labels = session.definition.settings.transports()
     if table is None or not table.headers.found:
         title = book.definition.sheet("mail_log").name if table is None else table.title
         if table is None:

@@ -30,6 +30,8 @@ class MailReport:
     problems: list[Problem] = field(default_factory=list)
     folder: Path | None = None
     log_saved: bool = True          # False: 邮件日志 could not be written now (rebuilt next run)
+    held: list[Problem] = field(default_factory=list)   # customer emails held back, per row
+    late_skipped: int = 0           # 受理通知 not sent: the reply deadline had passed (设置 says so)
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -45,4 +47,5 @@ class MailReport:
         return {"preview": self.preview, "transport": self.transport, "counts": self.counts(),
                 "already_produced": self.already, "interrupted_now_unknown": self.recovered,
                 "folder": str(self.folder) if self.folder else None, "log_saved": self.log_saved,
-                "messages": [asdict(r) for r in self.results], "problems": [p.as_dict() for p in self.problems]}
+                "messages": [asdict(r) for r in self.results], "problems": [p.as_dict() for p in self.problems],
+                "held": [p.as_dict() for p in self.held], "late_skipped": self.late_skipped}

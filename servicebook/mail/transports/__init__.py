@@ -30,7 +30,12 @@ REGISTRY = {
     "smtp": "servicebook.mail.transports.smtp",
     "ews": "servicebook.mail.transports.ews",
     "graph": "servicebook.mail.transports.graph",
+    # Group-chat robots, for the team's digests (设置 → 群机器人).
+    "wecom": "servicebook.mail.transports.wecom",
+    "dingtalk": "servicebook.mail.transports.dingtalk",
+    "feishu": "servicebook.mail.transports.feishu",
 }
+ROBOTS = ("wecom", "dingtalk", "feishu")
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,9 @@ class Transport(Protocol):
         """Where the next message will be put ("" when the transport cannot say)."""
         ...
 
-    def deliver(self, message: EmailMessage, recipient: str, identity: str, location: str) -> Outcome: ...
+    def deliver(self, message: EmailMessage, recipient: str, identity: str, location: str) -> Outcome:
+        """`message`: the email; for a robot, the RobotMessage to post."""
+        ...
 
     def close(self) -> None: ...
 
@@ -113,6 +120,10 @@ class Setup:
 
 def _module(kind: str):
     return importlib.import_module(REGISTRY[kind])
+
+
+def robot_module(kind: str):
+    return _module(kind)
 
 
 def open_transport(setup: Setup) -> Transport:
