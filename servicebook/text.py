@@ -13,7 +13,7 @@ LANGUAGE = "zh_CN"
 
 
 @cache
-def _catalog(language: str) -> dict[str, str]:
+def _catalog(language: str) -> dict:
     path = Path(__file__).with_name("locale") / f"{language}.toml"
     with path.open("rb") as fh:
         raw = tomllib.load(fh)
@@ -35,6 +35,11 @@ def t(message_id: str, /, **fields: object) -> str:
     """The user-facing sentence for `message_id`, filled with `fields`."""
     template = _catalog(LANGUAGE)[message_id]
     return template.format(**fields) if fields else template
+
+
+def pairs(message_id: str, /) -> list[tuple[str, str]]:
+    """A table of (original, translation) pairs, such as click's own messages."""
+    return [(original, translated) for original, translated in _catalog(LANGUAGE)[message_id]]
 
 
 def has(message_id: str) -> bool:

@@ -193,7 +193,7 @@ def test_a_month_of_nightly_runs(tmp_path, cli):
             september += len(rows)
             append_rows(path, rows)
         result = cli("run", path, "--now", f"{day:%Y-%m-%d} 02:00", "--wait", "0")
-        assert result.code in (0, 1), (day, result.err)
+        assert result.code == 0, (day, result.err)
         day += timedelta(days=1)
     assert planned(path) >= {("N1", "首次回访"), ("N1", "二次跟进"), ("L1", "生日2024"), ("L1", "季度回访2024Q3"),
                              ("L1", "季度回访2024Q4"), ("N1", "中秋2024"), ("L1", "中秋2024"), ("P1", "中秋2024")}
@@ -262,7 +262,7 @@ def test_two_real_runs_started_together_never_overlap(tmp_path):
         time.sleep(0.05)
     second = subprocess.run(command, capture_output=True, text=True, timeout=300)
     _out, err = first.communicate(timeout=600)
-    assert first.returncode in (0, 1), err
+    assert first.returncode == 1, err   # the demo has typing mistakes
     assert second.returncode == 2 and "另一个 servicebook 命令正在处理 大工作簿.xlsx" in second.stderr
 
 
@@ -290,7 +290,7 @@ def test_a_run_proceeds_once_excel_closes_the_workbook(tmp_path, cli):
     lock = owner_file(path)
     threading.Timer(1.5, lock.unlink).start()
     result = cli("run", path, "--now", "2024-09-05 02:00", "--wait", "1")
-    assert result.code in (0, 1), result.err
+    assert result.code == 0, result.err
     assert planned(path)
 
 
@@ -331,7 +331,7 @@ def test_the_cron_line_runs_as_cron_would_run_it(tmp_path, cli):
     line = next(line for line in out.splitlines() if " -m servicebook run " in line and "* * *" in line)
     command = line.strip().split(" ", 5)[5]             # what cron hands to /bin/sh
     done = subprocess.run(["/bin/sh", "-c", command], env={"PATH": "/usr/bin:/bin"}, timeout=600)
-    assert done.returncode in (0, 1)
+    assert done.returncode == 0
     cron_out = (Sidecar(path).folder / "logs" / "cron.out").read_text(encoding="utf-8")
     assert "【编号】" in cron_out and "【关怀】" in cron_out     # the run's summary, kept by the redirect
     assert "运行结束" in (Sidecar(path).folder / "logs" / "servicebook.log").read_text(encoding="utf-8")

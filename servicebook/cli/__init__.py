@@ -13,9 +13,12 @@ import click
 
 from servicebook import __version__
 from servicebook.batch import tune_for_batch
+from servicebook.cli import chinese
 from servicebook.cli.common import EXIT_CANNOT_RUN, print_cannot_run
 from servicebook.errors import CannotRun, explain
 from servicebook.text import t
+
+chinese.install()   # before any command is declared: some of click's words are taken at declaration
 
 
 @click.group(help=t("cli.main_help"), context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,6 +42,7 @@ def _register() -> None:
     for module in (workbook_cmds, people_cmds, privacy_cmds, mail_cmds, report_cmd, run_cmds, demo_cmd, addin_cmds):
         for command in module.COMMANDS:
             app.add_command(command)
+    chinese.localise(app)
 
 
 _register()

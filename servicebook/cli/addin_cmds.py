@@ -18,7 +18,8 @@ def addin() -> None:
 
 
 @addin.command("build", help=t("cli.addin_build_help"))
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("addin") / "dist", show_default=True)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("addin") / "dist", show_default=True,
+              help=t("cli.addin_out_help"))
 def build_cmd(out_dir: Path) -> None:
     from servicebook.jobs.addin_build import build
 
@@ -27,7 +28,7 @@ def build_cmd(out_dir: Path) -> None:
 
 @addin.command("install", help=t("cli.addin_install_help"))
 @click.option("--xlam", type=click.Path(path_type=Path), default=Path("addin") / "dist" / "servicebook.xlam",
-              show_default=True)
+              show_default=True, help=t("cli.addin_xlam_help"))
 def install_cmd(xlam: Path) -> None:
     from servicebook.addin.install import install
 

@@ -29,7 +29,7 @@ def parse_now(_ctx, _param, value: str | None) -> datetime | None:
 
 
 # The file's kind (folder, pipe, not a workbook) is checked by the command itself, in Chinese.
-workbook_argument = click.argument("path", type=click.Path(path_type=Path))
+workbook_argument = click.argument("path", metavar=t("cli.workbook_metavar"), type=click.Path(path_type=Path))
 json_option = click.option("--json", "as_json", is_flag=True, help=t("cli.json_help"))
 now_option = click.option("--now", callback=parse_now, metavar="时间", help=t("cli.now_help"))
 

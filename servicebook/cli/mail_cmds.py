@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -33,11 +34,17 @@ def secret() -> None:
 
 
 @secret.command("set", help=t("cli.secret_help"))
-@click.argument("kind", type=click.Choice(["password", "client-secret", "robot-webhook", "robot-secret"]))
-@click.argument("account")
+@click.argument("kind", metavar=t("cli.secret_kind_metavar"),
+                type=click.Choice(["password", "client-secret", "robot-webhook", "robot-secret"]))
+@click.argument("account", metavar=t("cli.secret_account_metavar"))
 def set_secret(kind: str, account: str) -> None:
     kind = kind.replace("-", "_")
-    value = click.prompt(t("secret.prompt", kind=t(f"secret.kind_{kind}")), hide_input=True, confirmation_prompt=True)
+    hidden = sys.stdin.isatty()
+    if not hidden:   # input cannot be hidden here (and getpass would say so in English)
+        click.echo(t("secret.may_echo"), err=True)
+    prompt = t("secret.prompt" if hidden else "secret.prompt_visible", kind=t(f"secret.kind_{kind}"))
+    value = click.prompt(prompt, hide_input=hidden,
+                         confirmation_prompt=True, prompt_suffix="：")
     try:
         store_secret(kind, account, value)
     except Exception as error:  # keyring backends raise their own types

@@ -48,7 +48,8 @@ def _time(_ctx, _param, value: str) -> tuple[int, int]:
 
 @click.command(help=t("cli.schedule_help"))
 @workbook_argument
-@click.option("--time", "at", default="02:00", show_default=True, callback=_time, help=t("schedule.time_help"))
+@click.option("--time", "at", metavar=t("cli.time_metavar"), default="02:00", show_default=True, callback=_time,
+              help=t("schedule.time_help"))
 @click.option("--install", is_flag=True, help=t("schedule.install_help"))
 def schedule(path: Path, at: tuple[int, int], install: bool) -> None:
     entry = schedule_job.Schedule(path.resolve(), *at)

@@ -28,7 +28,7 @@ from servicebook.text import t
 
 
 @click.command(help=t("cli.init_help"))
-@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("path", metavar=t("cli.workbook_metavar"), type=click.Path(path_type=Path, dir_okay=False))
 def init(path: Path) -> None:
     report = init_job.init(path)
     if report.created:
