@@ -166,6 +166,17 @@ def test_history_is_found_by_id_or_phone_masked_or_not(tmp_path, cli, query):
     assert "phone" not in found["profile"]
 
 
+def test_history_says_when_a_match_is_loose(tmp_path, cli):
+    path = history_workbook(tmp_path)
+    by_phone = cli("history", path, "13812345678", "--now", "2024-06-01 10:00")
+    assert by_phone.code == 0 and by_phone.out.splitlines()[0] == (
+        "注意：电话号码已脱敏，按前 3 位和后 4 位匹配「13812345678」，可能是号段相同的另一位客户，请核对姓名。")
+    part = cli("history", path, "李")
+    assert part.code == 0 and part.out.splitlines()[0] == "注意：没有名称完全是「李」的客户，以下是名称中包含它的客户。"
+    exact = cli("history", path, "U1")
+    assert exact.code == 0 and "注意" not in exact.out
+
+
 def test_history_by_name_lists_candidates_when_two_share_it(tmp_path, cli):
     path = history_workbook(tmp_path)
     ambiguous = cli("history", path, "张伟")

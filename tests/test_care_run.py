@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -209,7 +210,7 @@ def test_a_month_of_nightly_runs(tmp_path, cli):
     surveys = [r for r in records_by_header(path, "邮件日志") if r["模板"] == "满意度调查"]
     assert len(surveys) == september // 2            # the unrated half, each asked once
     wb = openpyxl.load_workbook(path)
-    assert "月报 2024-09" in wb.sheetnames and "月报 2024-08" in wb.sheetnames
+    assert "月报 2024-09" in wb.sheetnames and "月报 2024-08" not in wb.sheetnames   # August: no records
     report = {row[0]: row[1] for row in wb["月报 2024-09"].iter_rows(values_only=True) if row[0]}
     assert report["受理量"] == september
     log = (Sidecar(path).folder / "logs" / "servicebook.log").read_text(encoding="utf-8")
@@ -292,6 +293,23 @@ def test_a_run_proceeds_once_excel_closes_the_workbook(tmp_path, cli):
     result = cli("run", path, "--now", "2024-09-05 02:00", "--wait", "1")
     assert result.code == 0, result.err
     assert planned(path)
+    said = [line for line in result.err.splitlines() if "等待" in line or "已关闭" in line]
+    assert said == [f"正在等待工作簿关闭（已等 0 分钟，最多再等 1 分钟）：{path.name} 正在 Excel 中打开"
+                    f"（使用者：Admin）（发现锁文件 {lock.name}）。请先在 Excel 中保存并关闭；"
+                    "如果 Excel 已经关闭，可删除该锁文件后重试。",
+                    "工作簿已关闭，开始处理。"]
+    logged = (Sidecar(path).folder / "logs" / "servicebook.log").read_text(encoding="utf-8")
+    assert said[0] in logged and said[1] in logged
+
+
+def test_log_times_are_in_the_team_zone(tmp_path, cli):
+    path = care_workbook(tmp_path)
+    set_setting(path, "时区", "America/New_York")
+    assert cli("run", path, "--now", "2024-09-05 02:00").code == 0
+    first = (Sidecar(path).folder / "logs" / "servicebook.log").read_text(encoding="utf-8").splitlines()[0]
+    logged = datetime.strptime(first[:19], "%Y-%m-%d %H:%M:%S")
+    there = datetime.now(ZoneInfo("America/New_York")).replace(tzinfo=None)
+    assert abs((there - logged).total_seconds()) < 120, (first, there)
 
 
 # ---------------------------------------------------------------- the scheduler

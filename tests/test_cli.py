@@ -87,3 +87,12 @@ def test_no_progress_when_output_is_not_a_terminal(monkeypatch):
         time.sleep(1.3)
     assert list(progress.track(range(3), "校验")) == [0, 1, 2]
     assert piped.getvalue() == ""
+
+
+@pytest.mark.parametrize("verb", ["run", "validate", "number", "sla", "assign", "care", "mail", "report", "check"])
+def test_a_command_that_cannot_run_leaves_nothing_behind(tmp_path, cli, verb):
+    (tmp_path / "笔记.xlsx").write_text("不是工作簿", encoding="utf-8")
+    for name, said in (("不存在.xlsx", "找不到文件"), ("笔记.xlsx", "不是 Excel 工作簿")):
+        result = cli(verb, tmp_path / name)
+        assert result.code == 2 and said in result.err, result.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["笔记.xlsx"]

@@ -153,12 +153,15 @@ def test_the_default_is_the_last_full_month_and_weeks_and_days_come_too(may, cli
     assert cli("report", may, "--month", "2024-13").code == 2
 
 
-def test_an_empty_month_and_a_month_with_no_closed_case(tmp_path, cli):
+def test_an_empty_or_future_month_adds_no_sheet_and_a_month_with_no_closed_case_does(tmp_path, cli):
     path = team_workbook(tmp_path, [case("X1", D(2024, 7, 3, 9), "咨询", "一般", "电话", "C001 张敏",
                                          D(2024, 7, 3, 9, 10), D(2024, 7, 3, 9, 30))])
-    assert cli("report", path, "--month", "2024-06", "--now", "2024-07-05 10:00").code == 0
-    empty = key_figures(path, "月报 2024-06")
-    assert empty["受理量"][:2] == (0, 0) and empty["解决率"][0] == "—" and empty["满意度均分（5 分制）"][0] == "—"
+    before = path.read_bytes()
+    empty = cli("report", path, "--month", "2024-06", "--now", "2024-07-05 10:00")
+    assert (empty.code, empty.out) == (1, "2024-06 没有服务记录（按提交时间），未生成月报。\n")
+    future = cli("report", path, "--month", "2024-08", "--now", "2024-07-05 10:00")
+    assert (future.code, future.out) == (1, "2024-08 还没有到，未生成月报。\n")
+    assert path.read_bytes() == before                          # no empty sheet, no backup, nothing written
     assert cli("report", path, "--month", "2024-07", "--now", "2024-07-05 10:00").code == 0
     open_only = key_figures(path, "月报 2024-07")
     assert open_only["受理量"][0] == 1 and open_only["满意度均分（5 分制）"][0] == "—"

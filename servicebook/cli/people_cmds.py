@@ -38,11 +38,12 @@ def assign(path: Path, as_json: bool, now) -> None:
 
 @click.command(help=t("cli.history_help"))
 @workbook_argument
-@click.argument("query", metavar="客户")
+@click.argument("query", metavar=t("cli.customer_metavar"))
 @click.option("--sheet", is_flag=True, help=t("history.sheet_help"))
 @json_option
-def history(path: Path, query: str, sheet: bool, as_json: bool) -> None:
-    with open_session(path, writing=sheet) as session:
+@now_option
+def history(path: Path, query: str, sheet: bool, as_json: bool, now) -> None:
+    with open_session(path, now=now, writing=sheet) as session:
         found = history_job.lookup(session, query)
         if as_json:
             print_json(found.as_json())

@@ -40,7 +40,7 @@ def report(path: Path, month_text, week_text, day_text, as_json: bool, now) -> N
     period = _period(month_text, week_text, day_text)
     with open_session(path, now=now) as session:
         result = report_job.report(session, period)
-    finish(result, report_lines, as_json, warnings=session.warnings)
+    finish(result, report_lines, as_json, failed=result.skipped is not None, warnings=session.warnings)
 
 
 COMMANDS = [report]

@@ -24,7 +24,8 @@ from servicebook.text import t
 @json_option
 @now_option
 def run(path: Path, wait_minutes: float, as_json: bool, now) -> None:
-    report = run_job.scheduled_run(path, now, wait_minutes * 60, log=run_lines)
+    report = run_job.scheduled_run(path, now, wait_minutes * 60, log=run_lines,
+                                   say=lambda text: click.echo(text, err=True))
     finish(report, run_lines, as_json, report.failed, report.warnings)
 
 

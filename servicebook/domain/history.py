@@ -61,19 +61,28 @@ def customers(records: SheetTable, profiles: SheetTable | None) -> list[Customer
     return list(found.values())
 
 
-def find(query: str, records: SheetTable, profiles: SheetTable | None) -> list[Customer]:
+# How a customer was found, when it was not an exact match: said to the agent, who may be
+# looking at somebody else's history.
+BY_MASKED_PHONE, BY_PART_OF_NAME = "masked_phone", "part_of_name"
+
+
+def find(query: str, records: SheetTable, profiles: SheetTable | None) -> tuple[list[Customer], str | None]:
+    """The customers `query` names, and how loosely (None: exactly, by number, id or name)."""
     everyone = customers(records, profiles)
     text = query.strip()
     if _is_phone(text):
         wanted = _masked(text)
-        return [c for c in everyone
-                if _masked(c.profile.get("phone")) == wanted
-                or any(_masked(records.get("phone", i)) == wanted for i in c.rows)]
+        found = [c for c in everyone
+                 if _masked(c.profile.get("phone")) == wanted
+                 or any(_masked(records.get("phone", i)) == wanted for i in c.rows)]
+        return found, BY_MASKED_PHONE   # masked numbers keep 7 of 11 digits: others may share them
     by_id = [c for c in everyone if c.customer_id and canonical(c.customer_id) == canonical(text)]
     if by_id:
-        return by_id
+        return by_id, None
     exact = [c for c in everyone if canonical(c.name) == canonical(text)]
-    return exact or [c for c in everyone if text and canonical(text) in canonical(c.name)]
+    if exact:
+        return exact, None
+    return [c for c in everyone if text and canonical(text) in canonical(c.name)], BY_PART_OF_NAME
 
 
 def history(customer: Customer, records: SheetTable, closed: str) -> History:

@@ -17,6 +17,7 @@ class Lookup:
     query: str
     found: History | None
     candidates: list[Customer]
+    loosely: str | None = None   # how the match was loose (domain.history BY_…), None when exact
 
     def as_json(self) -> dict:
         if self.found is None:
@@ -25,17 +26,18 @@ class Lookup:
                                    for c in self.candidates]}
         h = self.found
         profile = {k: v for k, v in h.customer.profile.items() if k not in ("phone", "email")}
-        return {"query": self.query, "found": {"customer_id": h.customer.customer_id, "name": h.customer.name,
-                                                "profile": profile, "records": h.records, "open": h.open,
-                                                "last_csat": h.last_csat}}
+        return {"query": self.query, "loosely": self.loosely,
+                "found": {"customer_id": h.customer.customer_id, "name": h.customer.name, "profile": profile,
+                          "records": h.records, "open": h.open, "last_csat": h.last_csat}}
 
 
 def lookup(session: Session, query: str) -> Lookup:
     records = session.records()
-    matches = find(query, records, session.book.table("customers"))
+    matches, loosely = find(query, records, session.book.table("customers"))
     if len(matches) != 1:
-        return Lookup(query, None, matches)
-    return Lookup(query, history(matches[0], records, session.book.vocab.word("status", "closed")), matches)
+        return Lookup(query, None, matches, loosely)
+    closed = session.book.vocab.word("status", "closed")
+    return Lookup(query, history(matches[0], records, closed), matches, loosely)
 
 
 def history_sheet_edits(found: History, edits: Edits) -> str:

@@ -18,6 +18,7 @@ class ReportReport:
     title: str
     current: Figures
     previous: Figures
+    skipped: str | None = None   # why no sheet was built (a period in the future, or with no records)
 
     def as_json(self) -> dict:
         def figures(f: Figures) -> dict:
@@ -29,7 +30,8 @@ class ReportReport:
             values["breaches"], values["follow_up"] = len(f.breaches), len(f.follow_up)
             return values
 
-        return {"sheet": self.title, "current": figures(self.current), "previous": figures(self.previous)}
+        return {"sheet": None if self.skipped else self.title, "skipped": self.skipped,
+                "current": figures(self.current), "previous": figures(self.previous)}
 
 
 def sheet_title(period: Period) -> str:
@@ -59,9 +61,20 @@ def report_edits(session: Session, edits: Edits, period: Period | None = None,
     clock = t(f"report.clock.{computed.settings.clock}")
     meta = ReportMeta(settings["team_name"], clock, session.now, t(f"report.kind.{period.kind}"))
     title = sheet_title(period)
-    edits.built_sheets.append(BuiltSheet(title, partial(build_report_sheet, current=current, previous=previous,
-                                                        meta=meta)))
-    return ReportReport(title, current, previous)
+    skipped = _nothing_to_report(period, current.received, session.now.date())
+    if skipped is None:
+        edits.built_sheets.append(BuiltSheet(title, partial(build_report_sheet, current=current, previous=previous,
+                                                            meta=meta)))
+    return ReportReport(title, current, previous, skipped)
+
+
+def _nothing_to_report(period: Period, received: int, today) -> str | None:
+    """An empty sheet would look like a month with no work done: say why there is none instead."""
+    if period.start > today:
+        return t("report.future", label=period.label, kind=t(f"report.kind.{period.kind}"))
+    if received == 0:
+        return t("report.no_records", label=period.label, kind=t(f"report.kind.{period.kind}"))
+    return None
 
 
 def report(session: Session, period: Period | None = None) -> ReportReport:

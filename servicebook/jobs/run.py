@@ -15,7 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from servicebook.definition import definition
 from servicebook.domain.report import Period, last_full_month
 from servicebook.edits import Edits
 from servicebook.errors import CannotRun, WorkbookBusy
@@ -32,9 +34,10 @@ from servicebook.jobs.validate import ValidateReport, note_held
 from servicebook.sidecar import Sidecar
 from servicebook.text import t
 from servicebook.xlsx.lock import ensure_not_open, ensure_writable
-from servicebook.xlsx.read import ensure_workbook
+from servicebook.xlsx.read import ensure_workbook, team_zone
 
 LOG_BYTES, LOG_COPIES = 1_000_000, 5
+REMIND_SECONDS = 300   # while waiting for Excel, say so again this often
 
 
 @dataclass
@@ -82,6 +85,8 @@ def run(session: Session, report_period: Period | None = None) -> RunReport:
     outgoing, recovered = mail_job.plan(session, sla)
     note_held(edits, session.records(), outgoing.held)
     reported = report_edits(session, edits, report_period, sla) if report_period else None
+    if reported is not None and reported.skipped:
+        reported = None   # last month had no records: nothing to report, nothing to say every night
     backup = session.save(edits)
     mailed = mail_job.send(session, outgoing, recovered)
     return RunReport(rows.assign, rows.number, rows.validate, rows.sla, rows.care, mailed, backup, reported,
@@ -89,6 +94,18 @@ def run(session: Session, report_period: Period | None = None) -> RunReport:
 
 
 # ---------------------------------------------------------------- the scheduled run
+
+
+class ZoneFormatter(logging.Formatter):
+    """Log times in the team's zone (设置 → 时区), as every other time the tool shows."""
+
+    def __init__(self, zone: str):
+        super().__init__("%(asctime)s %(levelname)s %(message)s")
+        self.zone = ZoneInfo(zone)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        moment = datetime.fromtimestamp(record.created, self.zone)
+        return f"{moment:%Y-%m-%d %H:%M:%S},{int(record.msecs):03d}"
 
 
 def run_logger(workbook: Path) -> logging.Logger:
@@ -100,29 +117,40 @@ def run_logger(workbook: Path) -> logging.Logger:
     if not logger.handlers:
         handler = logging.handlers.RotatingFileHandler(folder / "servicebook.log", maxBytes=LOG_BYTES,
                                                        backupCount=LOG_COPIES, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        handler.setFormatter(ZoneFormatter(team_zone(workbook, definition())))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
         logger.propagate = False
     return logger
 
 
-def wait_until_closed(path: Path, wait_seconds: float, sleep: Callable[[float], None] = time.sleep) -> None:
-    """Wait while Excel holds the workbook, up to `wait_seconds`; then refuse."""
-    deadline = time.monotonic() + wait_seconds
+def wait_until_closed(path: Path, wait_seconds: float, sleep: Callable[[float], None] = time.sleep,
+                      say: Callable[[str], None] = lambda text: None) -> None:
+    """Wait while Excel holds the workbook, up to `wait_seconds`, saying so at once and every few
+    minutes (a run that waits in silence looks hung); then refuse."""
+    start = time.monotonic()
+    deadline = start + wait_seconds
     pause = min(30.0, max(0.5, wait_seconds / 20))
+    said: float | None = None
     while True:
         try:
             ensure_not_open(path)
+            if said is not None:
+                say(t("run.wait_over"))
             return
         except WorkbookBusy as busy:
             if time.monotonic() + pause > deadline:
                 raise WorkbookBusy(t("run.still_open", minutes=f"{wait_seconds / 60:g}", reason=busy.message)) from None
+            if said is None or time.monotonic() - said >= REMIND_SECONDS:
+                waited, left = (time.monotonic() - start) / 60, (deadline - time.monotonic()) / 60
+                say(t("run.waiting", reason=busy.message, waited=f"{waited:.0f}", left=f"{left:.0f}"))
+                said = time.monotonic()
             sleep(pause)
 
 
 def scheduled_run(path: Path, now: datetime | None, wait_seconds: float,
-                  log: Callable[[RunReport], list[str]] | None = None) -> RunReport:
+                  log: Callable[[RunReport], list[str]] | None = None,
+                  say: Callable[[str], None] = lambda text: None) -> RunReport:
     """The nightly job: lock, wait for Excel, run everything, log it."""
     path = Path(path)
     ensure_workbook(path)   # before anything is created beside it: a failed run leaves nothing
@@ -131,7 +159,7 @@ def scheduled_run(path: Path, now: datetime | None, wait_seconds: float,
     try:
         with Sidecar(path).writer():
             logger.info(t("run.started", path=str(path)))
-            wait_until_closed(path, wait_seconds)
+            wait_until_closed(path, wait_seconds, say=lambda text: (logger.info(text), say(text)))
             with open_session(path, now=now) as session:
                 report = run(session, due_report(session))
             for line in (log(report) if log else []):

@@ -25,7 +25,8 @@ def history_lines(found: Lookup) -> list[str]:
     if found.found is None:
         if not found.candidates:
             return [t("history.not_found", query=found.query)]
-        return [t("history.ambiguous", query=found.query),
+        loose = [t(f"history.loosely.{found.loosely}", query=found.query)] if found.loosely else []
+        return [*loose, t("history.ambiguous", query=found.query),
                 *(t("history.candidate", customer_id=c.customer_id or "—", name=c.name, records=len(c.rows))
                   for c in found.candidates)]
     h, none = found.found, t("history.none")
@@ -37,6 +38,8 @@ def history_lines(found: Lookup) -> list[str]:
            t("history.contact", contact=profile.get("contact") or none, notes=profile.get("notes") or none),
            t("history.summary", total=len(h.records), open=len(h.open),
              last_csat=f"{last['csat']} 分（{last['ticket']}）" if last else none)]
+    if found.loosely:
+        out.insert(0, t(f"history.loosely.{found.loosely}", query=found.query))
     for title, rows in ((t("history.open_title"), h.open), (t("history.records_title"), h.records)):
         if rows:
             out.append(title)

@@ -16,6 +16,8 @@ def _percent(value: float | None) -> str:
 
 
 def report_lines(result: ReportReport) -> list[str]:
+    if result.skipped:
+        return [result.skipped]
     current = result.current
     csat = "—" if current.csat_avg is None else f"{current.csat_avg:.2f}"
     return [t("report.summary", sheet=result.title, received=current.received,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import python_calamine
 
@@ -119,3 +120,22 @@ def load_book(path: Path, definition: WorkbookDef) -> Book:
         return read_book(definition, source)
     finally:
         source.close()
+
+
+def team_zone(path: Path, definition: WorkbookDef) -> str:
+    """设置 → 时区, read from the settings sheet alone (for a log opened before the workbook is
+    read); the default zone when it cannot be read."""
+    setting = definition.settings.setting("timezone")
+    try:
+        source = CalamineSource(path)
+        try:
+            titles = [n for n in (definition.settings.name, *definition.settings.aliases) if n in source.titles]
+            rows = source.fetch(titles[0], 300) if titles else []
+        finally:
+            source.close()
+        value = next((str(row[i + 1]).strip() for row in rows for i, cell in enumerate(row[:-1])
+                      if str(cell).strip() == setting.label), "")
+        ZoneInfo(value)
+        return value
+    except Exception:   # unreadable, absent or not a zone name: the log still needs a clock
+        return str(setting.default)
