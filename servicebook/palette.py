@@ -8,6 +8,7 @@ HIGHLIGHTS: dict[str, tuple[str, str]] = {
     "warning": ("FFEB9C", "9C5700"),   # worth a look
     "breach": ("FFC7CE", "9C0006"),    # SLA breached
     "risk": ("FFEB9C", "9C5700"),      # SLA at risk
+    "late": ("F8CBAD", "833C0B"),      # SLA done, but after its deadline: not the red of a live breach
     "met": ("C6EFCE", "006100"),       # SLA met
     "paused": ("EDEDED", "595959"),    # SLA clock paused
 }

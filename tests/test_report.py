@@ -168,6 +168,31 @@ def test_an_empty_or_future_month_adds_no_sheet_and_a_month_with_no_closed_case_
     assert open_only["一次性解决率"][0] == "—"
 
 
+def test_changes_of_rates_are_in_points_and_unlisted_values_are_counted_as_such(tmp_path, cli):
+    records = [*MAY,
+               case("T9", D(2024, 4, 20, 9), "咨询", "一般", "抖音私信", "C001 张敏", D(2024, 4, 20, 9, 5),
+                    D(2024, 4, 20, 9, 30), D(2024, 4, 20, 12), D(2024, 4, 21, 9), 4),
+               case("T10", D(2024, 5, 21, 9), "咨询", "一般", "小红书", "C001 张敏", D(2024, 5, 21, 9, 5),
+                    D(2024, 5, 21, 9, 30))]
+    path = team_workbook(tmp_path, records)
+    assert cli("report", path, "--month", "2024-05", "--now", NOW).code == 0
+    title = "月报 2024-05"
+    figures = key_figures(path, title)
+    this, before, _, _, change = figures["解决率"]
+    assert change == round((this - before) * 100, 1)                 # 个百分点, not a ratio of rates
+    ws = openpyxl.load_workbook(path)[title]
+    row = next(r for r in ws.iter_rows() if r[0].value == "解决率")
+    assert row[5].number_format == '+0.0" 个百分点";-0.0" 个百分点";0.0" 个百分点"'
+    channels = {r["受理渠道"]: (r["数量"], r["上期数量"]) for r in section(path, title, "三、")}
+    assert channels["其他（未规范）"] == (1, 1) and "抖音私信" not in channels and "小红书" not in channels
+    received_now, received_before = figures["受理量"][:2]
+    assert sum(n for n, _ in channels.values()) == received_now
+    assert sum(p for _, p in channels.values()) == received_before
+    types = {r["服务类型"]: (r["数量"], r["上期数量"]) for r in section(path, title, "二、")}
+    assert types["售后"] == (0, 1)                                   # only last month, and still listed
+    assert sum(p for _, p in types.values()) == received_before
+
+
 def test_figures_agree_with_an_independent_computation_on_the_demo(tmp_path, cli):
     assert cli("demo", "--dir", tmp_path, "--now", "2026-11-23 10:00", "--records", "1500").code == 0
     path = tmp_path / "客服工作簿-演示.xlsx"

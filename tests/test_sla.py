@@ -172,6 +172,19 @@ def test_sla_writes_deadlines_states_and_hours(tmp_path, cli):
     assert ws.column_dimensions[header["首响预警"]].hidden
     rules = [f for cf in ws.conditional_formatting for r in cf.rules for f in r.formula if is_ours(f, "sla")]
     assert any("NOW()>" in f and f'${header["首响时限"]}2' in f for f in rules)
+    # Each state its own colour on the state column: 超时后完成 is not the red of 已超时.
+    state_col, words = header["首响SLA"], ("超时后完成", "已超时", "即将超时", "达标", "已暂停")
+    fills = {}
+    for cf in ws.conditional_formatting:
+        for rule in cf.rules:
+            formula = rule.formula[0] if rule.formula else ""
+            if is_ours(formula, "sla") and str(cf.sqref).startswith(f"{state_col}2"):
+                word = next((w for w in words if f'"{w}"' in formula), None)
+                if word and word not in fills:
+                    fills[word] = rule.dxf.fill.fgColor.rgb[-6:] if rule.dxf.fill.fgColor.rgb else \
+                        rule.dxf.fill.bgColor.rgb[-6:]
+    assert sorted(fills) == sorted(words)
+    assert len(set(fills.values())) == 5, fills
 
 
 def test_the_status_history_records_each_change_once(tmp_path, cli):

@@ -24,6 +24,7 @@ from servicebook.domain.settings import Vocabulary
 from servicebook.domain.sla import BREACHED, LATE, MET, MISSING, STATES, SlaResult, time_column
 from servicebook.domain.table import SheetTable
 from servicebook.domain.values import as_text, parse_score, parse_time
+from servicebook.text import t
 
 # figure -> the columns it is computed from: (one of) each group must be in the workbook.
 NEEDS = {
@@ -233,12 +234,8 @@ def _satisfaction(result: Figures, cols: _Columns, closed: np.ndarray) -> None:
 
 
 def _distribution(result: Figures, cols: _Columns, rows: np.ndarray) -> None:
-    types = Counter(cols.text["type"][i] for i in rows)
-    result.by_type = {word: types.get(word, 0) for word in cols.types}
-    result.by_type.update({k: v for k, v in types.items() if k not in result.by_type and k})
-    channels = Counter(cols.text["channel"][i] for i in rows)
-    result.by_channel = {word: channels.get(word, 0) for word in cols.channels}
-    result.by_channel.update({k: v for k, v in channels.items() if k not in result.by_channel and k})
+    result.by_type = _by_word(Counter(cols.text["type"][i] for i in rows), cols.types)
+    result.by_channel = _by_word(Counter(cols.text["channel"][i] for i in rows), cols.channels)
     tags = Counter(public(tag) for i in rows for tag in _TAG_SPLIT.split(cols.text["tags"][i]) if tag)
     result.tags = sorted(tags.items(), key=lambda item: (-item[1], item[0]))[:TOP_TAGS]
 
@@ -307,6 +304,16 @@ def _care(result: Figures, care: SheetTable, period: Period) -> None:
                 on_time.append(finished.date() <= due.date())
     result.care_coverage = share(len(done & planned), len(planned))
     result.care_on_time = share(sum(on_time), len(on_time))
+
+
+def _by_word(counts: Counter, words: list[str]) -> dict[str, int]:
+    """Counts for each word of the list, in its order; values typed outside the list (抖音私信 for a
+    channel) together under 其他（未规范）, not as categories of their own."""
+    found = {word: counts.get(word, 0) for word in words}
+    unlisted = sum(n for value, n in counts.items() if value and value not in found)
+    if unlisted:
+        found[t("report.unlisted")] = unlisted
+    return found
 
 
 def report_figures(table: SheetTable, vocab: Vocabulary, sla: SlaResult, period: Period,

@@ -188,11 +188,12 @@ def colour_rules(edits: Edits, table: SheetTable, vocab_closed: str, vocab_await
         else:
             not_done = "TRUE()"
         w = {s: f'{state}="{state_word(s)}"' for s in ("running", "at_risk", "breached", "paused", "met", "late")}
-        breach = f'OR({w["breached"]},{w["late"]},AND(OR({w["running"]},{w["at_risk"]}),{not_done},NOW()>{due}))'
+        breach = f'OR({w["breached"]},AND(OR({w["running"]},{w["at_risk"]}),{not_done},NOW()>{due}))'
         risk = f'OR({w["at_risk"]},AND({w["running"]},{not_done},NOW()>={warn}))'
         for key in (state_key, due_key):
             area = data_ref(col[key], first, last)
-            rules += [Highlight(area, breach, "breach", stop=True), Highlight(area, risk, "risk", stop=True),
+            rules += [Highlight(area, w["late"], "late", stop=True), Highlight(area, breach, "breach", stop=True),
+                      Highlight(area, risk, "risk", stop=True),
                       Highlight(area, w["met"], "met", stop=True), Highlight(area, w["paused"], "paused", stop=True)]
     escalation = edits.column_for(table, "escalation")
     anchor = f"${column_letter(escalation)}{first}"

@@ -25,7 +25,8 @@ CHART_ROWS = (4, 18, 32, 46)     # four charts down the right of the first print
 CHART_HEIGHT, CHART_WIDTH = 6.6, 15  # cm
 LIST_LIMIT = 500
 PERCENT, HOURS, COUNT, SCORE = "0.0%", "0.0", "0", "0.00"
-SIGNED = {PERCENT: "+0.0%;-0.0%;0.0%", HOURS: "+0.0;-0.0;0.0", COUNT: "+0;-0;0", SCORE: "+0.00;-0.00;0.00",
+POINTS = '+0.0" 个百分点";-0.0" 个百分点";0.0" 个百分点"'   # a rate's change, in percentage points
+SIGNED = {PERCENT: POINTS, HOURS: "+0.0;-0.0;0.0", COUNT: "+0;-0;0", SCORE: "+0.00;-0.00;0.00",
           "0.0": "+0.0;-0.0;0.0"}
 WIDTHS = {"A": 24, "B": 13, "C": 13, "D": 13, "E": 13, "F": 13, "G": 44, "H": 2}
 
@@ -91,8 +92,19 @@ class _Writer:
         self.merged(text, Font(italic=True, color="808080"))
 
 
-def _change(current, previous):
-    return None if current is None or previous is None else current - previous
+def _change(current, previous, fmt: str | None = None):
+    """This period minus the last; a rate's in percentage points. Rounded to what is shown, so a
+    change too small to see reads 0.0, never -0.0."""
+    if current is None or previous is None:
+        return None
+    if fmt == PERCENT:
+        return round((current - previous) * 100, 1) + 0.0
+    return round(current - previous, 2) + 0.0 if isinstance(current - previous, float) else current - previous
+
+
+def _keys(current: dict, previous: dict) -> list:
+    """Both periods' categories, so each column adds up to its period's 受理量."""
+    return [*current, *(k for k in previous if k not in current)]
 
 
 def _met(value, target, higher_is_better=True):
@@ -153,7 +165,7 @@ def build_report_sheet(ws: Worksheet, current: Figures, previous: Figures, meta:
     top, _ = w.table(headers, [], [None] * len(headers))
     key_rows = _key_rows(current, previous)
     for offset, (name, cur, prev, target, verdict, fmt, definition) in enumerate(key_rows, 1):
-        values = [*_rows_or_dash([name, cur, prev]), target, verdict, _change(cur, prev), definition]
+        values = [*_rows_or_dash([name, cur, prev]), target, verdict, _change(cur, prev, fmt), definition]
         formats = [None, fmt, fmt, fmt, None, SIGNED[fmt], None]
         for col, (value, number_format) in enumerate(zip(values, formats, strict=True), start=1):
             cell = ws.cell(row=top + offset, column=col, value=value)
@@ -169,14 +181,15 @@ def build_report_sheet(ws: Worksheet, current: Figures, previous: Figures, meta:
     types_top, types_end = w.table(
         [t("report.column.type"), t("report.column.count"), t("report.column.share"),
          t("report.column.previous_count"), t("report.column.change")],
-        [[k, v, share(v, current.received), previous.by_type.get(k, 0), v - previous.by_type.get(k, 0)]
-         for k, v in current.by_type.items()],
+        [[k, current.by_type.get(k, 0), share(current.by_type.get(k, 0), current.received), previous.by_type.get(k, 0),
+          current.by_type.get(k, 0) - previous.by_type.get(k, 0)] for k in _keys(current.by_type, previous.by_type)],
         [None, COUNT, PERCENT, COUNT, SIGNED[COUNT]])
 
     w.section(t("report.section.channels"))
     w.table([t("report.column.channel"), t("report.column.count"), t("report.column.share"),
              t("report.column.previous_count")],
-            [[k, v, share(v, current.received), previous.by_channel.get(k, 0)] for k, v in current.by_channel.items()],
+            [[k, current.by_channel.get(k, 0), share(current.by_channel.get(k, 0), current.received),
+              previous.by_channel.get(k, 0)] for k in _keys(current.by_channel, previous.by_channel)],
             [None, COUNT, PERCENT, COUNT])
 
     w.section(t("report.section.tags"))
