@@ -13,6 +13,10 @@ HIGHLIGHTS: dict[str, tuple[str, str]] = {
     "paused": ("EDEDED", "595959"),    # SLA clock paused
 }
 
+# One font family for everything the tool writes: on every Windows since Vista, and LibreOffice
+# maps it to its CJK sans (Noto Sans CJK), so titles never fall back to a serif beside sans text.
+FONT_NAME, FONT_SIZE, FONT_CHARSET = "微软雅黑", 11, 134   # 134: GB2312, the charset Excel records for it
+
 HEADER_FILL = "1F4E78"
 HEADER_FONT = "FFFFFF"
 OPTIONAL_HEADER_FILL = "2E75B6"

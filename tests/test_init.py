@@ -4,6 +4,7 @@ openpyxl's reading and in LibreOffice's."""
 from __future__ import annotations
 
 import re
+import subprocess
 import zipfile
 
 import openpyxl
@@ -96,3 +97,56 @@ def test_libreoffice_opens_the_template_with_its_dropdowns(tmp_path, cli):
     in_list = set(re.findall(r"cell-content-is-in-list\((list_\w+)\)", content))
     expected = {f"list_{c.list}" for s in definition().sheets.values() for c in s.columns if c.list and c.template}
     assert expected <= in_list
+
+
+def _pdf_pages(pdf) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+
+
+def test_every_sheet_the_tool_creates_prints_on_a4_fitted_to_width(tmp_path, cli):
+    path = tmp_path / "客服工作簿.xlsx"
+    assert cli("init", path).code == 0
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        setup = (ws.page_setup.paperSize, ws.page_setup.fitToWidth, ws.page_setup.fitToHeight,
+                 ws.sheet_properties.pageSetUpPr.fitToPage, ws.oddFooter.center.text)
+        assert setup == (9, 1, 0, True, "第 &P 页，共 &N 页"), ws.title
+        assert ws.print_title_rows == ("$3:$3" if ws.title == "设置" else "$1:$1"), ws.title
+    assert wb["客服名单"].page_setup.orientation == "portrait"
+    assert wb["服务记录"].page_setup.orientation == "landscape"
+
+
+def test_the_roster_prints_on_one_page(tmp_path, cli):
+    path = tmp_path / "客服工作簿.xlsx"
+    assert cli("init", path).code == 0
+    wb = openpyxl.load_workbook(path)
+    roster = wb["客服名单"]
+    for n in range(1, 13):
+        roster.append([f"C{n:03d}", f"客服{n}", "技术组", "是", "是", f"c{n:03d}@service.example.com"])
+    for ws in [ws for ws in wb.worksheets if ws.title != "客服名单"]:
+        wb.remove(ws)
+    only = tmp_path / "roster.xlsx"
+    wb.save(only)
+    lo.convert([only], "pdf", tmp_path / "pdf")
+    assert _pdf_pages(tmp_path / "pdf" / "roster.pdf") == 1
+
+
+def test_a_sheet_added_to_a_teams_workbook_brings_its_page_setup(tmp_path, cli):
+    path = tmp_path / "客服工作簿.xlsx"
+    assert cli("init", path).code == 0
+    wb = openpyxl.load_workbook(path)
+    wb.remove(wb["邮件日志"])
+    wb.save(path)
+    assert cli("init", path).code == 0                       # adds what is missing, through the part writer
+    log = openpyxl.load_workbook(path)["邮件日志"]
+    assert (log.page_setup.paperSize, log.page_setup.fitToWidth, log.print_title_rows) == (9, 1, "$1:$1")
+
+
+def test_one_font_family_throughout(tmp_path, cli):
+    path = tmp_path / "客服工作簿.xlsx"
+    assert cli("init", path).code == 0
+    styles = zipfile.ZipFile(path).read("xl/styles.xml").decode()
+    fonts = re.search(r"<fonts\b.*?</fonts>", styles, re.S).group(0)
+    names = re.findall(r'<name val="([^"]+)"', fonts)
+    assert len(names) == fonts.count("<font>") + fonts.count("<font ") and set(names) == {"微软雅黑"}

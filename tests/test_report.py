@@ -168,6 +168,15 @@ def test_an_empty_or_future_month_adds_no_sheet_and_a_month_with_no_closed_case_
     assert open_only["一次性解决率"][0] == "—"
 
 
+def test_the_report_and_the_added_columns_use_the_tools_font(may):
+    wb = openpyxl.load_workbook(may)
+    report = wb["月报 2024-05"]
+    assert {c.font.name for row in report.iter_rows() for c in row if c.value is not None} == {"微软雅黑"}
+    records = wb["服务记录"]
+    header = {c.value: c for c in records[1]}
+    assert header["首响SLA"].font.name == "微软雅黑" and header["首响SLA"].font.i   # a computed column's header
+
+
 def test_changes_of_rates_are_in_points_and_unlisted_values_are_counted_as_such(tmp_path, cli):
     records = [*MAY,
                case("T9", D(2024, 4, 20, 9), "咨询", "一般", "抖音私信", "C001 张敏", D(2024, 4, 20, 9, 5),

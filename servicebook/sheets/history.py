@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from servicebook import palette
 from servicebook.domain.history import History
 from servicebook.domain.values import mask_phone, phone_text
+from servicebook.sheets.style import font, page_setup
 from servicebook.text import t
 
 COLUMNS = ("received", "ticket", "type", "priority", "status", "assignee", "csat", "tags")
@@ -24,13 +25,13 @@ def build_history_sheet(ws: Worksheet, history: History) -> None:
     last = history.last_csat
     ws.append([t("history.summary", total=len(history.records), open=len(history.open),
                  last_csat=f"{last['csat']} 分（{last['ticket']}）" if last else none)])
-    ws["A1"].font = Font(bold=True, size=13, color=palette.TITLE_FONT)
+    ws["A1"].font = font(bold=True, size=13, color=palette.TITLE_FONT)
     ws.append([])
     header = [t(f"history.column.{key}") for key in COLUMNS]
     ws.append(header)
     fill = PatternFill(fill_type="solid", start_color=palette.HEADER_FILL, end_color=palette.HEADER_FILL)
     for cell in ws[ws.max_row]:
-        cell.font, cell.fill = Font(bold=True, color=palette.HEADER_FONT), fill
+        cell.font, cell.fill = font(bold=True, color=palette.HEADER_FONT), fill
         cell.alignment = Alignment(horizontal="center")
     for record in history.records:
         ws.append([record[key] for key in COLUMNS])
@@ -38,3 +39,4 @@ def build_history_sheet(ws: Worksheet, history: History) -> None:
     for index, width in enumerate(WIDTHS, start=1):
         ws.column_dimensions[chr(64 + index)].width = width
     ws.freeze_panes = "A6"
+    page_setup(ws, header_row=5)

@@ -17,6 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from servicebook import palette
 from servicebook.domain.report import TARGET_CSAT, TARGET_RESOLVED, Figures, share
+from servicebook.sheets.style import font
 from servicebook.text import t
 
 LAST_TABLE_COLUMN = 7            # tables use A:G, charts sit to the right from I
@@ -62,14 +63,14 @@ class _Writer:
 
     def section(self, text: str) -> None:
         self.row += 1
-        self.merged(text, Font(bold=True, size=12, color=palette.HEADER_FONT), 20, _SECTION_FILL)
+        self.merged(text, font(bold=True, size=12, color=palette.HEADER_FONT), 20, _SECTION_FILL)
 
     def table(self, headers: list[str], rows: list[list], formats: list[str | None]) -> tuple[int, int]:
         """Write a table; returns (header row, last row)."""
         top = self.row
         for col, header in enumerate(headers, start=1):
             cell = self.ws.cell(row=top, column=col, value=header)
-            cell.font, cell.fill, cell.border = Font(bold=True), _HEADER_FILL, _BOX
+            cell.font, cell.fill, cell.border = font(bold=True), _HEADER_FILL, _BOX
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         looks: dict[tuple, object] = {}   # one styled cell per look; the rest copy its style (fast)
         for offset, values in enumerate(rows, start=1):
@@ -89,7 +90,7 @@ class _Writer:
         return top, top + len(rows)
 
     def note(self, text: str) -> None:
-        self.merged(text, Font(italic=True, color="808080"))
+        self.merged(text, font(italic=True, color="808080"))
 
 
 def _change(current, previous, fmt: str | None = None):
@@ -153,11 +154,11 @@ def build_report_sheet(ws: Worksheet, current: Figures, previous: Figures, meta:
     w = _Writer(ws)
     period, before = current.period, previous.period
     w.merged(t("report.title", team=meta.team, kind=meta.kind_word, label=period.label),
-             Font(bold=True, size=18, color=palette.TITLE_FONT), 32)
+             font(bold=True, size=18, color=palette.TITLE_FONT), 32)
     last_day = period.end - timedelta(days=1)
     w.merged(t("report.subtitle", start=period.start, end=last_day, previous=before.label,
                generated=meta.generated.strftime("%Y-%m-%d %H:%M"), clock=meta.clock),
-             Font(color="595959"), 30)
+             font(color="595959"), 30)
 
     w.section(t("report.section.key"))
     headers = [t(f"report.column.{c}") for c in ("figure", "this", "previous", "target", "verdict", "change",
@@ -174,7 +175,7 @@ def build_report_sheet(ws: Worksheet, current: Figures, previous: Figures, meta:
                 cell.number_format = number_format
         colour = {t("report.met"): "006100", t("report.not_met"): "9C0006"}.get(verdict)
         if colour:
-            ws.cell(row=top + offset, column=5).font = Font(bold=True, color=colour)
+            ws.cell(row=top + offset, column=5).font = font(bold=True, color=colour)
     w.row = top + len(key_rows) + 1
 
     w.section(t("report.section.types"))

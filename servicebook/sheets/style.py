@@ -57,13 +57,13 @@ def computed_prompt(help_text: str | None) -> str:
 
 def style_header(cell, kind: str) -> None:
     """kind: required, optional or computed."""
-    fill, font = {
-        "required": (palette.HEADER_FILL, Font(bold=True, color=palette.HEADER_FONT)),
-        "optional": (palette.OPTIONAL_HEADER_FILL, Font(bold=True, color=palette.HEADER_FONT)),
-        "computed": (palette.COMPUTED_HEADER_FILL, Font(bold=True, italic=True, color=palette.COMPUTED_HEADER_FONT)),
+    fill, looks = {
+        "required": (palette.HEADER_FILL, font(bold=True, color=palette.HEADER_FONT)),
+        "optional": (palette.OPTIONAL_HEADER_FILL, font(bold=True, color=palette.HEADER_FONT)),
+        "computed": (palette.COMPUTED_HEADER_FILL, font(bold=True, italic=True, color=palette.COMPUTED_HEADER_FONT)),
     }[kind]
     cell.fill = PatternFill(fill_type="solid", start_color=fill, end_color=fill)
-    cell.font = font
+    cell.font = looks
     cell.alignment = HEADER_ALIGN
     cell.border = HEADER_BORDER
 
@@ -146,3 +146,33 @@ def _widen_filter(ws: Worksheet, col: int) -> None:
     last_row = end[len(last_letter):]
     if column_index_from_string(last_letter) < col:
         ws.auto_filter.ref = f"{start}:{get_column_letter(col)}{last_row}"
+
+
+PORTRAIT_WIDTH = 100   # column widths (characters) that still print legibly on A4 portrait
+PAGE_FOOTER = "第 &P 页，共 &N 页"
+
+
+def page_setup(ws: Worksheet, header_row: int = 1) -> None:
+    """How a sheet the tool creates prints: A4, landscape when its columns are wide, fitted to the
+    page width, the header row on every page, page numbers at the foot."""
+    widths = sum((ws.column_dimensions[get_column_letter(c)].width or 8.43)
+                 for c in range(1, ws.max_column + 1) if not ws.column_dimensions[get_column_letter(c)].hidden)
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if widths > PORTRAIT_WIDTH else "portrait"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.oddFooter.center.text = PAGE_FOOTER
+
+
+def font(size: float = palette.FONT_SIZE, **looks) -> Font:
+    """The tool's font (palette.FONT_NAME) with the given looks (bold, italic, color)."""
+    return Font(name=palette.FONT_NAME, size=size, charset=palette.FONT_CHARSET, **looks)
+
+
+def use_team_font(wb) -> None:
+    """A new workbook's default font (cells with no font of their own) is the tool's."""
+    from openpyxl.utils.indexed_list import IndexedList
+
+    wb._fonts = IndexedList([font(family=2)])   # openpyxl keeps the default as its first font
+    wb._named_styles["Normal"].font = font(family=2)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -12,7 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from servicebook import palette
 from servicebook.definition import SettingsDef, WorkbookDef
 from servicebook.domain.settings import MAIN_HEADERS
-from servicebook.sheets.style import lay_out_sheet, list_name, style_header
+from servicebook.sheets.style import font, lay_out_sheet, list_name, page_setup, style_header, use_team_font
 
 # Sheets in the order a team reads them; tool-owned sheets follow the team's.
 SHEET_ORDER = ("records", "progress", "customers", "care", "roster", "mail_log", "status_history")
@@ -42,10 +42,13 @@ def build_sheet(wb: Workbook, definition: WorkbookDef, key: str, title: str) -> 
     ws = wb.create_sheet(title)
     if key == SETTINGS:
         write_settings_sheet(ws, definition.settings)
+        page_setup(ws, SETTINGS_FIRST_ROW - 1)
     elif key == LISTS:
         write_lists_sheet(wb, ws, definition)
+        page_setup(ws)
     else:
         lay_out_sheet(ws, definition.sheet(key))
+        page_setup(ws)
         if key in HIDDEN_SHEETS:
             ws.sheet_state = "hidden"
     return ws
@@ -53,6 +56,7 @@ def build_sheet(wb: Workbook, definition: WorkbookDef, key: str, title: str) -> 
 
 def new_workbook(definition: WorkbookDef) -> Workbook:
     wb = Workbook()
+    use_team_font(wb)
     wb.remove(wb.active)
     for key in sheet_keys_in_order():
         build_sheet(wb, definition, key, default_title(definition, key))
@@ -103,8 +107,8 @@ def write_settings_sheet(ws: Worksheet, settings: SettingsDef) -> None:
 
 
 def _table_heading(ws: Worksheet, column: int, title: str, help_text: str, headers) -> None:
-    ws.cell(row=1, column=column, value=title).font = Font(bold=True, size=12, color=palette.TITLE_FONT)
-    ws.cell(row=2, column=column, value=help_text).font = Font(italic=True, color="808080")
+    ws.cell(row=1, column=column, value=title).font = font(bold=True, size=12, color=palette.TITLE_FONT)
+    ws.cell(row=2, column=column, value=help_text).font = font(italic=True, color="808080")
     for offset, header in enumerate(headers):
         style_header(ws.cell(row=3, column=column + offset, value=header), "required")
         if column > 1:

@@ -135,7 +135,9 @@ class StyleSheet:
         key = ("header", kind)
         if key not in self._cache:
             fill_rgb, font_rgb = palette.COMPUTED_HEADER_FILL, palette.COMPUTED_HEADER_FONT
-            font = etree.fromstring(f'<font xmlns="{NS}"><b/><i/><color rgb="FF{font_rgb}"/></font>')
+            font = etree.fromstring(f'<font xmlns="{NS}"><b/><i/><sz val="{palette.FONT_SIZE}"/>'
+                                    f'<color rgb="FF{font_rgb}"/><name val="{palette.FONT_NAME}"/>'
+                                    f'<charset val="{palette.FONT_CHARSET}"/></font>')
             fill = etree.fromstring(f'<fill xmlns="{NS}"><patternFill patternType="solid">'
                                     f'<fgColor rgb="FF{fill_rgb}"/><bgColor rgb="FF{fill_rgb}"/></patternFill></fill>')
             side = '<{0} style="thin"><color rgb="FFBFBFBF"/></{0}>'

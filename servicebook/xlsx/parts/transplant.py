@@ -14,7 +14,7 @@ from lxml import etree
 from servicebook.definition import WorkbookDef
 from servicebook.edits import Edits
 from servicebook.sheets.edits import apply_sheet_edits
-from servicebook.sheets.style import text_only
+from servicebook.sheets.style import text_only, use_team_font
 from servicebook.sheets.template import build_sheet
 from servicebook.xlsx.parts.book import BookPart
 from servicebook.xlsx.parts.cells import inline_string
@@ -40,6 +40,7 @@ def owned_titles(book: BookPart, edits: Edits) -> list[str]:
 
 def scratch_workbook(edits: Edits, titles: list[str], present: set[str], definition: WorkbookDef) -> bytes:
     wb = openpyxl.Workbook()
+    use_team_font(wb)
     wb.active.title = SCRATCH   # openpyxl will not save a workbook whose only sheet is hidden (编号记录)
     for new in edits.new_sheets:
         if new.title not in present and new.title not in wb.sheetnames:
