@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import zipfile
+from datetime import datetime
 
 import openpyxl
 
@@ -150,3 +151,19 @@ def test_one_font_family_throughout(tmp_path, cli):
     fonts = re.search(r"<fonts\b.*?</fonts>", styles, re.S).group(0)
     names = re.findall(r'<name val="([^"]+)"', fonts)
     assert len(names) == fonts.count("<font>") + fonts.count("<font ") and set(names) == {"微软雅黑"}
+
+
+def test_columns_are_wide_enough_for_the_demos_names_and_addresses(tmp_path):
+    from servicebook.cli.chinese import display_width
+    from servicebook.demo.build import DemoSize, generate, write_demo
+    from tests.support import runs
+
+    path = tmp_path / "演示.xlsx"
+    write_demo(path, generate(datetime(2026, 12, 1, 2), DemoSize(records=600, customers=200), seed=3), definition())
+    wb = openpyxl.load_workbook(path)
+    wide = (("服务记录", ("客户名称", "电子邮箱")), ("客户档案", ("名称", "邮箱")), ("客服名单", ("邮箱",)))
+    for title, headers in wide:
+        letters = {c.value: c.column_letter for c in wb[title][1]}
+        for header in headers:
+            longest = max(display_width(str(row.get(header) or "")) for row in runs.by_header(path, title))
+            assert wb[title].column_dimensions[letters[header]].width >= longest, (title, header, longest)
