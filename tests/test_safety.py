@@ -181,3 +181,24 @@ def test_an_xlsm_keeps_its_macros(tmp_path, cli):
     assert parts["xl/vbaProject.bin"] == vba
     assert b"macroEnabled" in parts["[Content_Types].xml"]
     assert openpyxl.load_workbook(path, keep_vba=True)["服务记录"]["A2"].value == "CSF20240510000001"
+
+
+def test_a_rerun_that_changes_nothing_leaves_the_file_and_the_backups_alone(tmp_path, cli):
+    path = team_workbook(tmp_path, [good_record(ticket_no=None, status="处理中", closed_at=None, csat=None)])
+    first = cli("run", path, "--now", "2024-05-12 10:00")
+    assert first.code == 0, first.err
+    backups = sorted(p.name for p in Sidecar(path).backups.iterdir())
+    before, stamp = path.read_bytes(), path.stat().st_mtime_ns
+    again = cli("run", path, "--now", "2024-05-12 10:00")
+    assert again.code == 0, again.err
+    assert "工作簿内容没有变化，文件未改写，也没有新增备份。" in again.out and "原文件已备份" not in again.out
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == (before, stamp)
+    assert sorted(p.name for p in Sidecar(path).backups.iterdir()) == backups
+    assert [p.name for p in path.parent.iterdir() if p.name.startswith(".~servicebook-")] == []
+    wb = openpyxl.load_workbook(path)                            # a new case typed in, to be numbered
+    records = wb["服务记录"]
+    records.append([None, *[c.value for c in records[2][1:]]])
+    wb.save(path)
+    later = cli("run", path, "--now", "2024-05-12 10:00")
+    assert later.code == 0 and "新编号 1 行" in later.out and "原文件已备份" in later.out
+    assert path.read_bytes() != before and len(list(Sidecar(path).backups.iterdir())) == len(backups) + 1

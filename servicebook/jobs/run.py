@@ -51,6 +51,7 @@ class RunReport:
     backup: Path | None
     report: ReportReport | None = None
     warnings: list[str] = field(default_factory=list)
+    rewritten: bool = True   # False: every part came out as it was, so the file was left alone
 
     @property
     def failed(self) -> bool:
@@ -66,6 +67,7 @@ class RunReport:
             "mail": self.mail.as_json(),
             "report": self.report.as_json() if self.report else None,
             "backup": str(self.backup) if self.backup else None,
+            "rewritten": self.rewritten,
             "warnings": self.warnings,
         }
 
@@ -90,7 +92,7 @@ def run(session: Session, report_period: Period | None = None) -> RunReport:
     backup = session.save(edits)
     mailed = mail_job.send(session, outgoing, recovered)
     return RunReport(rows.assign, rows.number, rows.validate, rows.sla, rows.care, mailed, backup, reported,
-                     list(session.warnings))
+                     list(session.warnings), getattr(session.writer, "changed", True))
 
 
 # ---------------------------------------------------------------- the scheduled run

@@ -45,4 +45,6 @@ def run_lines(report: RunReport) -> list[str]:
     out = [line for title, lines in sections for line in (title, *lines)]
     if report.backup:
         out.append(t("run.backup", path=str(report.backup)))
+    elif not report.rewritten:
+        out.append(t("run.unchanged"))
     return out

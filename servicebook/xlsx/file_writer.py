@@ -32,6 +32,7 @@ class FileWriter:
         self.backups = backups
         self.keep = keep
         self.fingerprint = fingerprint(path)
+        self.changed = False   # whether any write so far replaced the file (an identical result does not)
 
     def write(self, edits: Edits, backup: bool = True) -> Path | None:
         """Returns the backup of the previous version (None when `backup` is False)."""
@@ -40,5 +41,7 @@ class FileWriter:
             raise CannotRun(t("save.changed_meanwhile", name=self.path.name))
         write = partial(self.engine, self.path, edits=edits, definition=self.definition)
         saved = replace_atomically(self.path, write, self.backups, self.keep if backup else 0)
-        self.fingerprint = fingerprint(self.path)
+        now = fingerprint(self.path)
+        self.changed = self.changed or now != self.fingerprint
+        self.fingerprint = now
         return saved

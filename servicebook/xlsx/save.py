@@ -64,13 +64,16 @@ def backup(path: Path, folder: Path, keep: int) -> Path:
 
 def replace_atomically(path: Path, write: Callable[[Path], None], backup_dir: Path, keep: int) -> Path | None:
     """Write a new version of `path` with `write(temp)`; returns the backup made, if any
-    (`keep` 0: no backup)."""
+    (`keep` 0: no backup). A new version whose every part equals the old one's replaces nothing
+    and uses up no backup: the file is left as it was, its modification time too."""
     remove_stale_temps(path)
     temp = temp_path(path)
     try:
         write(temp)
-        _fsync(temp)
         _check_readable(temp)
+        if path.exists() and same_package(path, temp):
+            return None
+        _fsync(temp)
         ensure_not_open(path)
         saved = backup(path, backup_dir, keep) if path.exists() and keep else None
         try:
@@ -81,6 +84,17 @@ def replace_atomically(path: Path, write: Callable[[Path], None], backup_dir: Pa
         return saved
     finally:
         temp.unlink(missing_ok=True)
+
+
+def same_package(old: Path, new: Path) -> bool:
+    """Whether two packages hold the same parts with the same content (by name, size and CRC-32
+    from their directories: nothing is decompressed)."""
+    try:
+        with zipfile.ZipFile(old) as a, zipfile.ZipFile(new) as b:
+            return sorted((i.filename, i.file_size, i.CRC) for i in a.infolist()) == \
+                sorted((i.filename, i.file_size, i.CRC) for i in b.infolist())
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 def _check_readable(temp: Path) -> None:
