@@ -232,6 +232,17 @@ def test_figures_agree_with_an_independent_computation_on_the_demo(tmp_path, cli
     counts = tags[tags != ""].value_counts()
     assert [n for _, n in top] == sorted(counts.values, reverse=True)[:5]
     assert all(counts[tag] == n for tag, n in top)
+    # Care: the demo's own log of 问题反馈 calls, mostly done, and what the tool planned since.
+    care = pd.read_excel(path, sheet_name="客户关怀", engine="openpyxl")
+    day = pd.to_datetime(care["关怀日期"], errors="coerce")
+    month = care[(day >= "2026-10-01") & (day < "2026-11-01")]
+    finished = pd.to_datetime(month["实际完成"], errors="coerce")
+    planned, done = set(month["客户编号"]), set(month.loc[finished.notna(), "客户编号"])
+    assert 0 < f["客户关怀覆盖率"][0] < 1
+    assert f["客户关怀覆盖率"][0] == pytest.approx(len(done & planned) / len(planned))
+    due = pd.to_datetime(month["预计完成"], errors="coerce").fillna(pd.to_datetime(month["关怀日期"]))
+    on_time = (finished.dt.normalize() <= due.dt.normalize())[finished.notna()]
+    assert f["关怀按时完成率"][0] == pytest.approx(on_time.mean())
 
 
 def report_only(path, title, target):

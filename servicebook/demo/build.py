@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from servicebook.definition import SheetDef, WorkbookDef, definition
 from servicebook.demo.mistakes import add_mistakes
 from servicebook.demo.people import AGENTS, OFF_DUTY, SUPERVISOR, TEAM_DOMAIN, make_customers
-from servicebook.demo.records import Demo, make_records
+from servicebook.demo.records import Demo, make_care_history, make_records
 from servicebook.domain.headers import HeaderMap
 from servicebook.domain.numbering import assign_numbers
 from servicebook.domain.table import SheetTable
@@ -52,6 +52,8 @@ def generate(now: datetime, size: DemoSize, seed: int) -> Demo:
     for entry in demo.progress:
         entry["ticket_no"] = entry.pop("record").get("ticket_no")
     demo.progress = [e for e in demo.progress if e["ticket_no"]]
+    # Its own generator, so the records stay the same whether or not the care log is made.
+    demo.care = make_care_history(random.Random(seed * 7919 + 1), demo.records, now)
     return demo
 
 
@@ -87,6 +89,7 @@ def write_demo(path: Path, demo: Demo, definition: WorkbookDef) -> None:
     _write_rows(wb[definition.sheet("progress").name], definition.sheet("progress"), demo.progress)
     customers = [vars(c) for c in demo.customers]
     _write_rows(wb[definition.sheet("customers").name], definition.sheet("customers"), customers)
+    _write_rows(wb[definition.sheet("care").name], definition.sheet("care"), demo.care)
     ws = wb[definition.sheet("counters").name]
     for r, (prefix, serial) in enumerate(sorted(demo.counters.items()), start=2):
         ws.cell(row=r, column=1, value=prefix)

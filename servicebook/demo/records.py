@@ -70,6 +70,7 @@ class Demo:
     customers: list[Customer]
     records: list[dict] = field(default_factory=list)
     progress: list[dict] = field(default_factory=list)
+    care: list[dict] = field(default_factory=list)
     counters: dict[str, int] = field(default_factory=dict)
 
 
@@ -214,3 +215,34 @@ def make_records(rng: random.Random, customers: list[Customer], count: int, star
             entry["record"] = record
         demo.progress.extend(progress)
     return demo
+
+
+FEEDBACK_TYPES = ("投诉", "故障", "售后")
+
+
+def make_care_history(rng: random.Random, records: list[dict], now: datetime) -> list[dict]:
+    """The team's own care log before the tool came: a 问题反馈 call the day after most closed
+    complaints, faults and after-sales cases, mostly done (a few late, a few still open), so the
+    report's 客户关怀覆盖率 and 关怀按时完成率 have something to measure."""
+    rows = []
+    for record in records:
+        closed = record.get("closed_at")
+        if not closed or record.get("type") not in FEEDBACK_TYPES or closed > now - timedelta(days=3):
+            continue
+        if rng.random() > 0.6:
+            continue
+        day = (closed + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+        row = {"customer_id": record.get("customer_id"), "customer_name": record.get("customer_name"),
+               "phone": record.get("phone"), "care_date": day, "reason": "问题反馈", "method": "电话",
+               "owner": record.get("assignee"), "due": day + timedelta(days=1)}
+        fate = rng.random()
+        if fate < 0.85:
+            late = timedelta(days=rng.choice((0, 0, 0, 1, 2)), hours=rng.randint(0, 6))
+            row.update(status="已解决", done=day + late, summary="已电话回访，客户确认问题已解决",
+                       feedback=rng.choice(("满意", "满意", "一般", "非常满意")))
+        elif fate < 0.95:
+            row.update(status="待处理")
+        else:
+            row.update(status="无需处理", summary="客户表示无需回访")
+        rows.append(row)
+    return rows
