@@ -5,6 +5,7 @@ LibreOffice shows of it."""
 from __future__ import annotations
 
 import re
+import subprocess
 import zipfile
 from datetime import datetime
 
@@ -268,3 +269,26 @@ def test_libreoffice_renders_the_report_with_its_charts(may, tmp_path):
     assert pdf.stat().st_size > 20_000
     png = lo.pdf_to_png(pdf, tmp_path / "png", first=1, last=1)
     assert png.stat().st_size > 20_000
+
+
+def _page_texts(pdf) -> list[str]:
+    pages = int(re.search(r"^Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                                                             check=True).stdout, re.M).group(1))
+    return [subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), "-layout", str(pdf), "-"], capture_output=True,
+                           text=True, check=True).stdout for n in range(1, pages + 1)]
+
+
+def test_page_one_is_the_summary_and_no_table_is_split(tmp_path, cli):
+    assert cli("demo", "--dir", tmp_path, "--now", "2026-11-23 10:00", "--records", "1500").code == 0
+    single = report_only(tmp_path / "客服工作簿-演示.xlsx", "月报 2026-10", tmp_path / "月报.xlsx")
+    lo.convert([single], "pdf", tmp_path / "pdf")
+    pages = _page_texts(tmp_path / "pdf" / "月报.pdf")
+    first = pages[0]
+    for heading in ("一、核心指标", "二、问题分布", "三、受理渠道", "四、高频问题标签", "五、SLA 达标率",
+                    "各服务类型受理量", "满意度分布", "每日受理量"):
+        assert heading in first, heading
+    # 六 would not fit under 五: it starts page two, whole, with 七 after it.
+    assert "六、满意度分布" not in first and "六、满意度分布" in pages[1] and "七、客服绩效" in pages[1]
+    assert re.search(r"^5 ?分\s", pages[1], re.M)                   # its last row too
+    # No chart runs over onto page two: its axis ticks would be lines of a number alone.
+    assert not re.search(r"^\s*\d+\s*$", pages[1].split("六、满意度分布")[0], re.M)

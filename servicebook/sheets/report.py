@@ -13,6 +13,7 @@ from openpyxl.chart.text import RichText
 from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RichTextProperties
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from servicebook import palette
@@ -22,8 +23,11 @@ from servicebook.text import t
 
 LAST_TABLE_COLUMN = 7            # tables use A:G, charts sit to the right from I
 CHART_COLUMN = "I"
-CHART_ROWS = (4, 18, 32, 46)     # four charts down the right of the first printed page
-CHART_HEIGHT, CHART_WIDTH = 6.6, 15  # cm
+CHART_ROWS = (4, 16, 28, 40)     # four charts down the right of the first printed page
+CHART_HEIGHT, CHART_WIDTH = 5.8, 15  # cm: the four end by row 53, inside page one
+# What one printed page holds, in points of row height, as LibreOffice prints this layout on A4
+# landscape fitted to its width (measured: rows 1–56 of the demo's 月报, default rows at 15 pt).
+PAGE_POINTS, DEFAULT_ROW_POINTS = 880, 15
 LIST_LIMIT = 500
 PERCENT, HOURS, COUNT, SCORE = "0.0%", "0.0", "0", "0.00"
 POINTS = '+0.0" 个百分点";-0.0" 个百分点";0.0" 个百分点"'   # a rate's change, in percentage points
@@ -48,6 +52,7 @@ class ReportMeta:
 class _Writer:
     def __init__(self, ws: Worksheet):
         self.ws, self.row = ws, 1
+        self.sections: list[int] = []
 
     def merged(self, text: str, font: Font, height: float | None = None, fill=None) -> int:
         row = self.row
@@ -63,6 +68,7 @@ class _Writer:
 
     def section(self, text: str) -> None:
         self.row += 1
+        self.sections.append(self.row - 1)   # from the blank row above its heading
         self.merged(text, font(bold=True, size=12, color=palette.HEADER_FONT), 20, _SECTION_FILL)
 
     def table(self, headers: list[str], rows: list[list], formats: list[str | None]) -> tuple[int, int]:
@@ -244,7 +250,23 @@ def build_report_sheet(ws: Worksheet, current: Figures, previous: Figures, meta:
         w.note(t("report.note.missing", count=current.missing["received_at"]))
 
     _charts(ws, (types_top, types_end), (sla_top, sla_end), (csat_top, csat_end), (daily_top, daily_end))
+    _keep_sections_whole(ws, w.sections, w.row)
     _page_setup(ws, w.row)
+
+
+def _keep_sections_whole(ws: Worksheet, starts: list[int], end: int) -> None:
+    """A page break before each section that would straddle two pages but fits on one; a longer
+    one (a list of breaches) just follows, page after page."""
+    def points(first: int, stop: int) -> float:
+        return sum(ws.row_dimensions[r].height or DEFAULT_ROW_POINTS for r in range(first, stop))
+
+    used = points(1, starts[0]) if starts else 0
+    for start, stop in zip(starts, [*starts[1:], end + 1], strict=True):
+        size = points(start, stop)
+        if used and used + size > PAGE_POINTS and size <= PAGE_POINTS:
+            ws.row_breaks.append(Break(id=start - 1))
+            used = 0
+        used = (used + size) % PAGE_POINTS
 
 
 def _charts(ws: Worksheet, types: tuple[int, int], sla: tuple[int, int], csat: tuple[int, int],
