@@ -256,6 +256,10 @@ def report_only(path, title, target):
 
 
 def test_libreoffice_renders_the_report_with_its_charts(may, tmp_path):
+    with zipfile.ZipFile(may) as package:
+        texts = [re.findall(r"<a:t>([^<]*)</a:t>", package.read(n).decode()) for n in package.namelist()
+                 if re.match(r"xl/charts/chart\d+\.xml", n)]
+    assert sorted(texts) == [["SLA 达标率（按优先级）"], ["各服务类型受理量"], ["每日受理量"], ["满意度分布"]]
     single = report_only(may, "月报 2024-05", tmp_path / "月报.xlsx")
     lo.convert([single], "ods", tmp_path / "ods")
     with zipfile.ZipFile(tmp_path / "ods" / "月报.ods") as ods:

@@ -313,7 +313,7 @@ def _small_rotated_labels() -> RichText:
     """Axis labels turned 90°, small: a month of days fits under the chart."""
     return RichText(bodyPr=RichTextProperties(rot=-5400000, vert="horz"),
                     p=[Paragraph(pPr=ParagraphProperties(defRPr=CharacterProperties(sz=700)),
-                                 endParaRPr=CharacterProperties())])
+                                 endParaRPr=CharacterProperties(), r=[])])
 
 
 def _page_setup(ws: Worksheet, last_row: int) -> None:
