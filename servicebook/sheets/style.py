@@ -148,19 +148,31 @@ def _widen_filter(ws: Worksheet, col: int) -> None:
         ws.auto_filter.ref = f"{start}:{get_column_letter(col)}{last_row}"
 
 
-PORTRAIT_WIDTH = 100   # column widths (characters) that still print legibly on A4 portrait
+# Column widths (in characters) that still print legibly fitted to one A4 page across: about 145
+# fit landscape at full size, so 260 still prints at over half size.
+PORTRAIT_WIDTH, LANDSCAPE_WIDTH = 100, 260
 PAGE_FOOTER = "第 &P 页，共 &N 页"
 
 
-def page_setup(ws: Worksheet, header_row: int = 1) -> None:
-    """How a sheet the tool creates prints: A4, landscape when its columns are wide, fitted to the
-    page width, the header row on every page, page numbers at the foot."""
+def page_setup(ws: Worksheet, header_row: int = 1, last_column: int | None = None, key_columns: int = 1) -> None:
+    """How a sheet the tool creates prints: A4, the header row on every page, page numbers at the
+    foot; fitted to the page width when its columns allow it legibly (portrait, else landscape).
+    A sheet wider than that (服务记录's 40-odd columns) prints at full size across pages, a
+    record's columns on consecutive pages, its first `key_columns` (记录编号) on each.
+    `last_column`: print only up to it (设置's main table, not the side tables)."""
+    last = last_column or ws.max_column
     widths = sum((ws.column_dimensions[get_column_letter(c)].width or 8.43)
-                 for c in range(1, ws.max_column + 1) if not ws.column_dimensions[get_column_letter(c)].hidden)
+                 for c in range(1, last + 1) if not ws.column_dimensions[get_column_letter(c)].hidden)
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if widths > PORTRAIT_WIDTH else "portrait"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.page_setup.orientation = "portrait" if widths <= PORTRAIT_WIDTH else "landscape"
+    if widths <= LANDSCAPE_WIDTH:
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    else:
+        ws.page_setup.pageOrder = "overThenDown"
+        ws.print_title_cols = f"A:{get_column_letter(key_columns)}"
+    if last_column:
+        ws.print_area = f"A1:{get_column_letter(last_column)}{max(ws.max_row, header_row + 1)}"
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.oddFooter.center.text = PAGE_FOOTER
 

@@ -42,13 +42,13 @@ def build_sheet(wb: Workbook, definition: WorkbookDef, key: str, title: str) -> 
     ws = wb.create_sheet(title)
     if key == SETTINGS:
         write_settings_sheet(ws, definition.settings)
-        page_setup(ws, SETTINGS_FIRST_ROW - 1)
+        page_setup(ws, SETTINGS_FIRST_ROW - 1, last_column=len(MAIN_HEADERS))
     elif key == LISTS:
         write_lists_sheet(wb, ws, definition)
         page_setup(ws)
     else:
         lay_out_sheet(ws, definition.sheet(key))
-        page_setup(ws)
+        page_setup(ws, key_columns=max(1, definition.sheet(key).freeze_columns))
         if key in HIDDEN_SHEETS:
             ws.sheet_state = "hidden"
     return ws
@@ -94,7 +94,7 @@ def write_settings_sheet(ws: Worksheet, settings: SettingsDef) -> None:
             dv = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True, showErrorMessage=True)
             dv.add(f"C{row}")
             ws.add_data_validation(dv)
-    for letter, width in zip("ABCD", (8, 22, 26, 60), strict=True):
+    for letter, width in zip("ABCD", (12, 22, 26, 60), strict=True):
         ws.column_dimensions[letter].width = width
     column = len(MAIN_HEADERS) + 1 + SIDE_TABLE_GAP
     for table in settings.tables:
