@@ -125,3 +125,17 @@ def test_a_workbook_written_by_libreoffice_is_adopted_and_validated(tmp_path, cl
     assert cli("number", path, "--now", NOW).code == 0
     rows = sheet_rows(path, openpyxl.load_workbook(path).sheetnames[0])
     assert [rows[1][0], rows[2][0]] == ["CSF20240510000001", "CSF20240510000002"]
+
+
+def test_check_puts_what_decides_first_and_the_optional_columns_behind_all(tmp_path, cli):
+    path = foreign_workbook(tmp_path / "旧工作簿.xlsx", name_header="顾客")
+    cli("init", path)                                      # adds 设置, with its 表头别名 table
+    lines = cli("check", path).out.splitlines()
+    required = next(i for i, line in enumerate(lines) if "缺少必填列「客户名称」" in line)
+    assert lines[required].endswith("若本表用了别的列名，在 设置!AI5 这一行（「表头别名」表）填写："
+                                    "服务记录 | 客户名称 | 本表的列名")
+    behaviour = next(i for i, line in enumerate(lines) if line.strip().startswith("缺少「受理时间」列"))
+    assert required < behaviour and "不会被当作超时" in lines[behaviour]
+    assert not any("（可选）" in line for line in lines) and lines[-3].startswith("（可选列")
+    everything = cli("check", path, "--all").out
+    assert "没有「客户编号」列（可选）" in everything
