@@ -179,6 +179,17 @@ def test_the_report_and_the_added_columns_use_the_tools_font(may):
     assert header["首响SLA"].font.name == "微软雅黑" and header["首响SLA"].font.i   # a computed column's header
 
 
+def test_charts_keep_excels_prefixes_after_an_ews_send_in_the_same_process(tmp_path, cli):
+    import exchangelib.util  # noqa: F401  -- what an earlier EWS send leaves behind: "a" taken
+
+    path = team_workbook(tmp_path, MAY)
+    assert cli("report", path, "--month", "2024-05", "--now", NOW).code == 0
+    with zipfile.ZipFile(path) as package:
+        charts = [package.read(n).decode() for n in package.namelist() if re.match(r"xl/charts/chart\d+\.xml", n)]
+    assert len(charts) == 4
+    assert all("<a:t>" in chart and "ns0:" not in chart for chart in charts)
+
+
 def test_changes_of_rates_are_in_points_and_unlisted_values_are_counted_as_such(tmp_path, cli):
     records = [*MAY,
                case("T9", D(2024, 4, 20, 9), "咨询", "一般", "抖音私信", "C001 张敏", D(2024, 4, 20, 9, 5),

@@ -55,8 +55,23 @@ def scratch_workbook(edits: Edits, titles: list[str], present: set[str], definit
     for ws in wb.worksheets:
         text_only(ws)
     buffer = io.BytesIO()
+    _ooxml_prefixes()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+# The prefixes Excel writes for the namespaces of a chart. lxml keeps one process-wide table of
+# prefixes, which openpyxl serialises with; exchangelib takes "a" there for Autodiscover (we never
+# use it), after which openpyxl would write DrawingML as "ns0:" — valid XML, but not what Excel
+# writes. Set before each save, since an EWS send may have come earlier in the same process.
+OOXML_PREFIXES = {"a": "http://schemas.openxmlformats.org/drawingml/2006/main",
+                  "c": "http://schemas.openxmlformats.org/drawingml/2006/chart",
+                  "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+
+
+def _ooxml_prefixes() -> None:
+    for prefix, uri in OOXML_PREFIXES.items():
+        etree.register_namespace(prefix, uri)
 
 
 class Transplant:
