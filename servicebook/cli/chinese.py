@@ -12,6 +12,7 @@ import importlib
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import cache
 
 import click
 
@@ -24,6 +25,7 @@ CLOSING = set("，。、；：？！）》」』】”’％")
 _ANSI = re.compile(r"\033\[[;?0-9]*[a-zA-Z]")
 
 
+@cache
 def _translations() -> dict[str, str]:
     return dict(pairs("click.messages"))
 
@@ -36,25 +38,27 @@ def _ngettext(singular: str, plural: str, count: int) -> str:
     return _gettext(singular if count == 1 else plural)
 
 
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in "WF"
+
+
 def display_width(text: str) -> int:
     """Columns `text` takes in a terminal: Chinese characters take two."""
-    plain = _ANSI.sub("", text)
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in plain)
+    return sum(2 if _wide(c) else 1 for c in _ANSI.sub("", text))
 
 
 def _pieces(chunk: str) -> Iterable[str]:
     """A chunk split so a line may break after any Chinese character, not inside a Latin word."""
     piece = ""
     for char in chunk:
-        wide = unicodedata.east_asian_width(char) in "WF"
         if char in CLOSING:
             piece += char
-        elif wide:
+        elif _wide(char):
             if piece:
                 yield piece
             piece = char
         else:
-            if piece and unicodedata.east_asian_width(piece[-1]) in "WF":
+            if piece and _wide(piece[-1]):
                 yield piece
                 piece = ""
             piece += char

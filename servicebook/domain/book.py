@@ -93,18 +93,22 @@ def team_aliases(settings: Settings, definition: WorkbookDef) -> dict[str, dict[
     return found
 
 
+def read_book_settings(definition: WorkbookDef, source: Source) -> tuple[str | None, Settings]:
+    """The 设置 sheet's title (None: there is none) and the settings it holds."""
+    title = _by_name(source.titles, (definition.settings.name, *definition.settings.aliases))
+    return title, read_settings(definition.settings, title, source.fetch(title, None) if title else [])
+
+
 def read_book(definition: WorkbookDef, source: Source) -> Book:
     titles, fetch = source.titles, source.fetch
     book = Book(definition, list(titles))
-    book.settings_title = settings_title = _by_name(titles, (definition.settings.name, *definition.settings.aliases))
-    book.settings = read_settings(definition.settings, settings_title,
-                                  fetch(settings_title, None) if settings_title else [])
+    book.settings_title, book.settings = read_book_settings(definition, source)
     book.problems.extend(book.settings.problems)
     book.lists_title = lists_title = _by_name(titles, (definition.lists_sheet_name,))
     book.vocab, list_problems = read_vocabulary(definition, fetch(lists_title, None) if lists_title else None)
     book.problems.extend(list_problems)
     aliases = team_aliases(book.settings, definition)
-    claimed = {settings_title, lists_title}
+    claimed = {book.settings_title, lists_title}
     for key in DATA_SHEETS:
         sheet = definition.sheet(key)
         title = _find_sheet(sheet, titles, claimed, fetch, aliases.get(key, {}), definition)

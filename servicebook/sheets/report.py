@@ -104,9 +104,10 @@ def _change(current, previous, fmt: str | None = None):
     change too small to see reads 0.0, never -0.0."""
     if current is None or previous is None:
         return None
+    change = current - previous
     if fmt == PERCENT:
-        return round((current - previous) * 100, 1) + 0.0
-    return round(current - previous, 2) + 0.0 if isinstance(current - previous, float) else current - previous
+        return round(change * 100, 1) + 0.0
+    return round(change, 2) + 0.0 if isinstance(change, float) else change
 
 
 def _keys(current: dict, previous: dict) -> list:

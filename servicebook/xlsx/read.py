@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import python_calamine
 
 from servicebook.definition import WorkbookDef
-from servicebook.domain.book import Book, read_book
+from servicebook.domain.book import Book, read_book, read_book_settings
 from servicebook.domain.layout import EMPTY_LAYOUT, SheetLayout
 from servicebook.errors import CannotRun
 from servicebook.text import t
@@ -125,17 +124,11 @@ def load_book(path: Path, definition: WorkbookDef) -> Book:
 def team_zone(path: Path, definition: WorkbookDef) -> str:
     """设置 → 时区, read from the settings sheet alone (for a log opened before the workbook is
     read); the default zone when it cannot be read."""
-    setting = definition.settings.setting("timezone")
     try:
         source = CalamineSource(path)
         try:
-            titles = [n for n in (definition.settings.name, *definition.settings.aliases) if n in source.titles]
-            rows = source.fetch(titles[0], 300) if titles else []
+            return read_book_settings(definition, source)[1]["timezone"]   # a bad value reads as the default
         finally:
             source.close()
-        value = next((str(row[i + 1]).strip() for row in rows for i, cell in enumerate(row[:-1])
-                      if str(cell).strip() == setting.label), "")
-        ZoneInfo(value)
-        return value
-    except Exception:   # unreadable, absent or not a zone name: the log still needs a clock
-        return str(setting.default)
+    except Exception:   # unreadable: the log still needs a clock
+        return str(definition.settings.setting("timezone").default)

@@ -26,7 +26,7 @@ from servicebook.jobs import sla as sla_job
 from servicebook.jobs.session import Session
 from servicebook.mail.ledger import Entry, Ledger
 from servicebook.mail.message import identity_of
-from servicebook.mail.transports import ROBOTS, robot_module
+from servicebook.mail.transports import ROBOTS, transport_module
 
 TICKETS = "、"   # how a digest's record numbers are joined in the ledger and 邮件日志
 
@@ -103,7 +103,7 @@ def plan_outgoing(session: Session, ledger: Ledger, sla: sla_job.Computed | None
     plan = plan_messages(table, book.table("customers"), book.table("roster"), book.table("progress"),
                          computed.result, rules, book.vocab, session.now, history.sent_before, book.table("care"))
     due = [p for p in plan.planned if not history.produced(p)]
-    per_post = robot_module(session.settings["robot_kind"]).ITEMS_PER_POST
+    per_post = transport_module(session.settings["robot_kind"]).ITEMS_PER_POST
     waiting = [p for p in group_digests(due, rules, session.now, per_post) if not history.produced(p)]
     already = len(plan.planned) - len(due)
     return Outgoing(waiting, already, plan.problems, plan.held, plan.late_skipped)

@@ -118,20 +118,17 @@ class Setup:
         return value
 
 
-def _module(kind: str):
+def transport_module(kind: str):
+    """The module of the transport (or robot) named by its 设置 code, imported on first use."""
     return importlib.import_module(REGISTRY[kind])
 
 
-def robot_module(kind: str):
-    return _module(kind)
-
-
 def open_transport(setup: Setup) -> Transport:
-    return _module(setup.kind).from_settings(setup)
+    return transport_module(setup.kind).from_settings(setup)
 
 
 def settle(setup: Setup, entry: Entry) -> str | None:
     """What became of a half-sent message, when its transport can tell (None: nobody can)."""
-    module = _module(entry.transport) if entry.transport in REGISTRY else None
+    module = transport_module(entry.transport) if entry.transport in REGISTRY else None
     settler = getattr(module, "settle", None)
     return settler(setup, entry) if settler else None
