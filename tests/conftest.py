@@ -35,3 +35,14 @@ def cli(capsys):
         return servicebook(*args, capsys=capsys)
 
     return run
+
+
+@pytest.fixture
+def certificate(tmp_path, monkeypatch):
+    """A throwaway CA and server certificate for loopback TLS servers, trusted by the clients."""
+    from tests.support.tls import make_certificate
+
+    cert = make_certificate(tmp_path / "tls")
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert.cert))          # the SMTP client's CA store
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert.cert))     # requests' (EWS, Graph, msal, robots)
+    return cert

@@ -46,14 +46,6 @@ def mail_log(path):
     return records_by_header(path, "邮件日志")
 
 
-@pytest.fixture
-def certificate(tmp_path, monkeypatch):
-    cert = make_certificate(tmp_path / "tls")
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert.cert))          # the SMTP client's CA store
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert.cert))     # requests' (EWS, Graph, msal)
-    return cert
-
-
 # ---------------------------------------------------------------- rules, rendering, preview
 
 

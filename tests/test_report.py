@@ -5,7 +5,6 @@ LibreOffice shows of it."""
 from __future__ import annotations
 
 import re
-import subprocess
 import zipfile
 from datetime import datetime
 
@@ -288,18 +287,12 @@ def test_libreoffice_renders_the_report_with_its_charts(may, tmp_path):
     assert png.stat().st_size > 20_000
 
 
-def _page_texts(pdf) -> list[str]:
-    pages = int(re.search(r"^Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
-                                                             check=True).stdout, re.M).group(1))
-    return [subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), "-layout", str(pdf), "-"], capture_output=True,
-                           text=True, check=True).stdout for n in range(1, pages + 1)]
-
 
 def test_page_one_is_the_summary_and_no_table_is_split(tmp_path, cli):
     assert cli("demo", "--dir", tmp_path, "--now", "2026-11-23 10:00", "--records", "1500").code == 0
     single = report_only(tmp_path / "客服工作簿-演示.xlsx", "月报 2026-10", tmp_path / "月报.xlsx")
     lo.convert([single], "pdf", tmp_path / "pdf")
-    pages = _page_texts(tmp_path / "pdf" / "月报.pdf")
+    pages = lo.pdf_pages(tmp_path / "pdf" / "月报.pdf")
     first = pages[0]
     for heading in ("一、核心指标", "二、问题分布", "三、受理渠道", "四、高频问题标签", "五、SLA 达标率",
                     "各服务类型受理量", "满意度分布", "每日受理量"):

@@ -19,7 +19,6 @@ from servicebook.mail.transports import dingtalk, feishu, robot, wecom
 from servicebook.mail.transports.robot import RobotMessage
 from tests.support.https import HttpsServer, Reply
 from tests.support.mailbook import NOW, mail_workbook
-from tests.support.tls import make_certificate
 from tests.support.workbooks import records_by_header, set_setting
 
 SECRET = "SEC0123456789abcdef"
@@ -34,13 +33,6 @@ TOO_FAST = {"wecom": {"errcode": 45009, "errmsg": "api freq out of limit"},
 BAD_SIGN = {"wecom": {"errcode": 93000, "errmsg": "invalid webhook url"},
             "dingtalk": {"errcode": 310000, "errmsg": "sign not match"},
             "feishu": {"code": 19021, "msg": "sign match fail or timestamp is not within one hour"}}
-
-
-@pytest.fixture
-def certificate(tmp_path, monkeypatch):
-    cert = make_certificate(tmp_path / "tls")
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert.cert))
-    return cert
 
 
 @pytest.fixture(autouse=True)
@@ -174,11 +166,24 @@ def test_a_missing_webhook_names_the_secret_to_set(tmp_path, cli, monkeypatch):
 # ---------------------------------------------------------------- one post, the service's answers
 
 
+MODULES = {"wecom": wecom, "dingtalk": dingtalk, "feishu": feishu}
+CLASSES = {"wecom": wecom.WecomRobot, "dingtalk": dingtalk.DingtalkRobot, "feishu": feishu.FeishuRobot}
+
+
 def _transport(kind: str, server, secret: str | None = SECRET):
-    module = {"wecom": wecom, "dingtalk": dingtalk, "feishu": feishu}[kind]
-    cls = {"wecom": wecom.WecomRobot, "dingtalk": dingtalk.DingtalkRobot, "feishu": feishu.FeishuRobot}[kind]
-    assert module.ITEMS_PER_POST > 0
-    return cls(server.url + PATHS[kind], secret)
+    return CLASSES[kind](server.url + PATHS[kind], secret)
+
+
+@pytest.mark.parametrize("kind", ["wecom", "dingtalk", "feishu"])
+def test_a_full_post_of_a_digest_fits_the_service_uncut(certificate, kind):
+    """ITEMS_PER_POST records of a long 时效提醒 line, under an agent's name: the split, not the cut."""
+    item = "  CSF20261201000123 首次响应已超时（2026年12月1日 10:00）、解决即将超时（2026年12月2日 18:00）"
+    text = "\n".join(["欧阳文静："] + [item] * MODULES[kind].ITEMS_PER_POST)
+    with HttpsServer(certificate, answering(OK[kind])) as server:
+        assert _transport(kind, server).deliver(RobotMessage("时效提醒 2026年12月1日 02:00：15 条（1/2）", text),
+                                                "", "x", "").state == "sent"
+    posted = _text(kind, server.requests[0])
+    assert posted.endswith(text) and "内容过长" not in posted
 
 
 @pytest.mark.parametrize("kind", ["wecom", "dingtalk", "feishu"])
@@ -221,7 +226,7 @@ def test_a_long_digest_is_cut_within_the_service_limit(certificate, kind):
         outcome = _transport(kind, server).deliver(RobotMessage("时效提醒", lines), "", "x", "")
     assert outcome.state == "sent"
     text = _text(kind, server.requests[0])
-    cls = type(_transport(kind, server))
+    cls = CLASSES[kind]
     assert len(text.encode("utf-8")) <= cls.limit         # the title and its markup included
     assert text.endswith("……（内容过长已截断，完整名单见工作簿）")
     kept = text.splitlines()[-2]

@@ -6,6 +6,7 @@ import atexit
 import csv
 import functools
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -140,3 +141,11 @@ def sort_rows(path: Path, sheet: str, ref: str, column: int, out: Path, ascendin
                            "macro:///Standard.Module1.SortRange"], env=env, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0 and out.exists(), done.stderr
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    """The text of each page of a PDF, laid out as printed (poppler's pdfinfo and pdftotext)."""
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    count = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    return [subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), "-layout", str(pdf), "-"], capture_output=True,
+                           text=True, check=True).stdout for n in range(1, count + 1)]
