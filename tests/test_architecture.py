@@ -33,7 +33,8 @@ ALLOWED = {
 SETUP_EDGES = {("cli", "addin.install"), ("cli", "addin.selftest"), ("cli", "mail.secrets")}
 # The domain stays plain Python on plain data.
 ADAPTER_LIBRARIES = {"openpyxl", "lxml", "xlwings", "exchangelib", "requests", "sqlite3", "smtplib", "click",
-                     "pandas", "jinja2", "msal", "cryptography", "keyring", "zipfile", "imaplib"}
+                     "pandas", "jinja2", "msal", "cryptography", "keyring", "zipfile", "imaplib",
+                     "imapclient", "extract_msg", "email"}
 
 
 def _modules() -> list[Path]:
@@ -112,7 +113,7 @@ def test_every_step_reads_only_steps_before_it():
         assert set(step.reads) <= seen, (step.name, step.reads)
         assert step.name in Results.__dataclass_fields__, step.name
         seen.add(step.name)
-    assert [s.name for s in STEPS] == ["number", "assign", "validate", "sla", "care"]
+    assert [s.name for s in STEPS] == ["intake", "number", "assign", "validate", "sla", "care"]
 
 
 def test_a_misspelt_column_key_raises_instead_of_reading_empty(tmp_path):

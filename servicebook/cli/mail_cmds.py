@@ -1,4 +1,5 @@
-"""Commands for email: mail (preview or send) and secret (store a password in the keyring)."""
+"""Commands for email: mail (preview or send), intake (read the mailbox) and secret (store a password in
+the keyring)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import click
 from servicebook.cli.common import finish, json_option, now_option, workbook_argument
 from servicebook.errors import CannotRun
 from servicebook.jobs import mail as mail_job
+from servicebook.jobs.run import intake as intake_job
 from servicebook.jobs.session import open_session
 from servicebook.mail.secrets import ENVIRONMENT, keyring_name, store_secret
+from servicebook.render.intake import intake_lines
 from servicebook.render.mail import mail_lines
 from servicebook.text import t
 
@@ -35,7 +38,7 @@ def secret() -> None:
 
 @secret.command("set", help=t("cli.secret_help"))
 @click.argument("kind", metavar=t("cli.secret_kind_metavar"),
-                type=click.Choice(["password", "client-secret", "robot-webhook", "robot-secret"]))
+                type=click.Choice(["password", "imap-password", "client-secret", "robot-webhook", "robot-secret"]))
 @click.argument("account", metavar=t("cli.secret_account_metavar"))
 def set_secret(kind: str, account: str) -> None:
     kind = kind.replace("-", "_")
@@ -52,4 +55,14 @@ def set_secret(kind: str, account: str) -> None:
     click.echo(t("secret.stored", name=keyring_name(kind, account)))
 
 
-COMMANDS = [mail, secret]
+@click.command(help=t("cli.intake_help"))
+@workbook_argument
+@json_option
+@now_option
+def intake(path: Path, as_json: bool, now) -> None:
+    with open_session(path, now=now) as session:
+        report = intake_job(session)
+    finish(report, intake_lines, as_json, report.failed, session.warnings)
+
+
+COMMANDS = [mail, intake, secret]

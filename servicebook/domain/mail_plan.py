@@ -104,7 +104,8 @@ class Planner:
             received_at=when(self.time("received_at", i)), summary=summary_of(description) or None,
             cause=cause_of(description), solution=as_text(get("solution", i)) or None,
             due_at=when(self.time("due_at", i)), closed_at=when(self.time("closed_at", i)),
-            supervisor_name=self.rules.supervisor_name, **self.lookup.signer(as_text(get("assignee", i))),
+            supervisor_name=self.rules.supervisor_name, service_address=self.rules.service_address or None,
+            **self.lookup.signer(as_text(get("assignee", i))),
         )
         return context
 

@@ -30,12 +30,13 @@ CUSTOMER_TEMPLATES = ("acknowledgement", "solution", "confirmation", "progress",
 # A digest lists the items of one internal template; the mail rules' 启用 of that template decides.
 DIGEST_OF = {"escalation": "escalation_digest", "sla_reminder": "sla_digest"}
 MAIL, ROBOT = "mail", "robot"   # the channels an internal message can go by
+CUSTOMER_AUTHOR = t("intake.author")   # 记录人 of a 进度跟踪 entry made from a customer's email
 # Every field a template may use; absent ones are None, so a team's template can test them.
 FIELDS = ("team", "hotline", "salutation", "customer", "ticket_no", "type", "priority", "status", "tier",
           "received_at", "summary", "cause", "solution", "due_at", "closed_at", "assignee", "assignee_name",
           "assignee_id", "assignee_email", "reply_by", "progress_at", "progress_note", "delayed", "delay_reason",
           "new_due", "reasons", "open_hours", "supervisor_name", "metric", "state", "deadline", "care_title",
-          "care_message", "agent_line")
+          "care_message", "agent_line", "service_address")
 
 
 def template_label(key: str) -> str:
@@ -51,6 +52,7 @@ class MailRules:
     hotline: str
     supervisor_name: str
     supervisor_email: str
+    service_address: str = ""             # where customers write back (the sender): the survey's rating links
     digest: bool = True                   # internal mail: one digest per run (False: one per record)
     repeat_daily: bool = False            # open escalations listed every day (False: when the reason changes)
     renew_late_promise: bool = True       # a passed reply deadline: promise a new one (False: send no notice)
@@ -72,6 +74,7 @@ def read_mail_rules(settings: Settings) -> MailRules:
         hotline=settings["hotline"],
         supervisor_name=settings["supervisor_name"],
         supervisor_email=settings["supervisor_email"],
+        service_address=as_text(settings["mail_from"]),
         digest=settings["internal_mail"] == "digest",
         repeat_daily=settings["escalation_repeat"] == "daily",
         renew_late_promise=settings["late_promise"] == "renew",
@@ -159,6 +162,8 @@ class Lookup:
                 row = progress.row(i)
                 moment = parse_time(row.get("at")).value
                 ticket = as_text(row.get("ticket_no"))
+                if as_text(row.get("author")) == CUSTOMER_AUTHOR:
+                    continue   # the customer's own reply, read from the mailbox: not news to tell them
                 if ticket and moment and (ticket not in self.latest or moment >= self.latest[ticket]["_at"]):
                     self.latest[ticket] = {**row, "_at": moment}
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from servicebook.edits import Edits
+from servicebook.jobs import intake
 from servicebook.jobs.assign import AssignReport, assignment_edits
 from servicebook.jobs.care import CareReport, care_edits
 from servicebook.jobs.number import NumberReport, numbering_edits
@@ -26,6 +27,7 @@ from servicebook.jobs.validate import ValidateReport, validation_edits
 class Results:
     """What the steps produced, by step name."""
 
+    intake: intake.IntakeReport | None = None
     number: NumberReport | None = None
     assign: AssignReport | None = None
     validate: ValidateReport | None = None
@@ -68,13 +70,19 @@ class Step:
 
 
 STEPS = (
-    Step("number", (), numbering_edits, _numbers_into_records),
+    # Mail that came in becomes records and progress entries first, so it is numbered like any row.
+    Step("intake", (), intake.nightly_intake_edits, intake.into_book, intake.wanted),
+    Step("number", ("intake",), numbering_edits, _numbers_into_records),
     # A workbook with no roster is simply not assigned; every other step still runs.
     Step("assign", ("number",), assignment_edits, _assignments_into_records, _has_roster),
     Step("validate", ("number", "assign"), validation_edits),
     Step("sla", ("number", "assign"), sla_edits),
     Step("care", ("number", "assign"), care_edits, _care_rows_into_book),
 )
+
+
+# `servicebook intake` alone: the mailbox must be read (an error stops it), and new records numbered.
+INTAKE_STEPS = (Step("intake", (), intake.intake_edits, intake.into_book), STEPS[1])
 
 
 def run_steps(session: Session, edits: Edits, steps: tuple[Step, ...] = STEPS) -> Results:

@@ -21,16 +21,20 @@ from servicebook.definition import definition
 from servicebook.domain.report import Period, last_full_month
 from servicebook.edits import Edits
 from servicebook.errors import CannotRun, WorkbookBusy
+from servicebook.jobs import intake as intake_job
 from servicebook.jobs import mail as mail_job
 from servicebook.jobs.assign import AssignReport
 from servicebook.jobs.care import CareReport
+from servicebook.jobs.intake import IntakeReport
 from servicebook.jobs.mail import MailReport
+from servicebook.jobs.mail.log_sheet import log_edits
 from servicebook.jobs.number import NumberReport
-from servicebook.jobs.pipeline import run_steps
+from servicebook.jobs.pipeline import INTAKE_STEPS, Results, run_steps
 from servicebook.jobs.report import ReportReport, report_edits, sheet_title
 from servicebook.jobs.session import Session, open_session
 from servicebook.jobs.sla import SlaReport
-from servicebook.jobs.validate import ValidateReport, note_held
+from servicebook.jobs.validate import ValidateReport, mask_phones, note_held
+from servicebook.mail.ledger import Ledger
 from servicebook.sidecar import Sidecar
 from servicebook.text import t
 from servicebook.xlsx.lock import ensure_not_open, ensure_writable
@@ -52,6 +56,7 @@ class RunReport:
     report: ReportReport | None = None
     warnings: list[str] = field(default_factory=list)
     rewritten: bool = True   # False: every part came out as it was, so the file was left alone
+    intake: IntakeReport | None = None
 
     @property
     def failed(self) -> bool:
@@ -59,6 +64,7 @@ class RunReport:
 
     def as_json(self) -> dict:
         return {
+            "intake": self.intake.as_json() if self.intake else None,
             "assign": self.assign.as_json() if self.assign else None,
             "number": self.number.as_json(),
             "validate": self.validate.as_json(),
@@ -83,6 +89,7 @@ def run(session: Session, report_period: Period | None = None) -> RunReport:
     everything an email may name) are saved first; only then do the emails go out; 邮件日志 last."""
     edits = Edits()
     rows = run_steps(session, edits)
+    _place_intake(session, rows)
     sla = rows.sla.computed
     outgoing, recovered = mail_job.plan(session, sla)
     note_held(edits, session.records(), outgoing.held)
@@ -90,9 +97,37 @@ def run(session: Session, report_period: Period | None = None) -> RunReport:
     if reported is not None and reported.skipped:
         reported = None   # last month had no records: nothing to report, nothing to say every night
     backup = session.save(edits)
+    if rows.intake is not None:
+        intake_job.commit(session, rows.intake)
     mailed = mail_job.send(session, outgoing, recovered)
     return RunReport(rows.assign, rows.number, rows.validate, rows.sla, rows.care, mailed, backup, reported,
-                     list(session.warnings), getattr(session.writer, "changed", True))
+                     list(session.warnings), getattr(session.writer, "changed", True), rows.intake)
+
+
+def _place_intake(session: Session, rows: Results) -> None:
+    """New records have their numbers now: name them, and put their attachments in their folders."""
+    if rows.intake is not None and rows.intake.items:
+        intake_job.new_numbers(session, rows.intake)
+        intake_job.keep_attachments(session, rows.intake)
+
+
+def intake(session: Session) -> IntakeReport:
+    """`servicebook intake`: read the mailbox, number the new records, mask the phones in what came
+    in, and save — then mark the messages taken. 受理通知 and the rest follow at the next run."""
+    if session.settings["intake_source"] == "folder":   # made here, so a person sees where mail goes
+        intake_job.inbox_of(session.sidecar.folder).mkdir(parents=True, exist_ok=True)
+    edits = Edits()
+    rows = run_steps(session, edits, INTAKE_STEPS)
+    _place_intake(session, rows)
+    report = rows.intake
+    if report.items:
+        mask_phones(session, edits)
+        if report.count("bounce"):
+            with Ledger(session.sidecar) as ledger:
+                log_edits(session, ledger.entries(), edits)
+    session.save(edits)
+    intake_job.commit(session, report)
+    return report
 
 
 # ---------------------------------------------------------------- the scheduled run

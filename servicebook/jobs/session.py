@@ -57,6 +57,10 @@ class Session:
     def close(self) -> None:
         self._resources.close()
 
+    def hold(self, close: Callable[[], None]) -> None:
+        """Something the session opened (a mailbox connection) that is closed with it."""
+        self._resources.callback(close)
+
     @property
     def definition(self) -> WorkbookDef:
         return self.book.definition

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from servicebook.domain.delivery import FAILED, SENDING, UNKNOWN
+from servicebook.domain.delivery import BOUNCED, FAILED, SENDING, UNKNOWN
 from servicebook.sidecar import Sidecar
 from servicebook.text import t
 
@@ -166,6 +166,18 @@ class Ledger:
                        "attempts = attempts - ? WHERE identity = ?",
                        [(r.state, r.detail, stamp(when), 0 if r.counted else 1, r.identity) for r in results])
         db.execute("COMMIT")
+
+    def bounced(self, message_ids: Iterable[str], reason: str, when: datetime) -> list[Entry]:
+        """Mark the messages a delivery status notification returned; returns their entries."""
+        wanted = {m.strip().strip("<>").lower() for m in message_ids}
+        hits = [e for e in self.entries().values() if e.message_id.strip().strip("<>").lower() in wanted]
+        if hits:
+            db = self._connect()
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("UPDATE mail SET state = ?, detail = ?, updated_at = ? WHERE identity = ?",
+                           [(BOUNCED, reason, stamp(when), e.identity) for e in hits])
+            db.execute("COMMIT")
+        return hits
 
     def restore(self, entries: Iterable[Entry]) -> int:
         """Entries known from elsewhere (the 邮件日志 sheet) after the ledger was lost; existing

@@ -7,7 +7,8 @@ import os
 
 SERVICE = "servicebook"
 ENVIRONMENT = {"password": "SERVICEBOOK_MAIL_PASSWORD", "client_secret": "SERVICEBOOK_MAIL_CLIENT_SECRET",
-               "robot_webhook": "SERVICEBOOK_ROBOT_WEBHOOK", "robot_secret": "SERVICEBOOK_ROBOT_SECRET"}
+               "robot_webhook": "SERVICEBOOK_ROBOT_WEBHOOK", "robot_secret": "SERVICEBOOK_ROBOT_SECRET",
+               "imap_password": "SERVICEBOOK_IMAP_PASSWORD"}
 
 
 def keyring_name(kind: str, account: str) -> str:
