@@ -17,6 +17,7 @@ import pytest
 
 from servicebook.domain.incoming import own_words, rating_of
 from tests.support import inbox as mails
+from tests.support.outlook_msg import outlook_msg
 from tests.support.runs import by_header
 from tests.support.workbooks import good_record, set_setting, team_workbook, write_rows
 
@@ -305,3 +306,73 @@ def test_a_rating_is_read_in_the_forms_customers_write(words, expected):
 ])
 def test_quoted_history_and_signatures_are_removed(text, expected):
     assert own_words(text) == expected
+
+
+def test_outlook_msg_files_dragged_in_become_records_and_replies(mailed, cli):
+    ack = ledger_ids(mailed)[(P1, "acknowledgement")]
+    sent = datetime(2024, 5, 31, 19, 30, tzinfo=mails.CHINA)
+    mails.drop(inbox_of(mailed), {
+        "订单问题.msg": outlook_msg("lilei@example.com", "李雷", mails.SERVICE, "发票还没收到",
+                                   "您好，上周的发票还没收到。\r\n\r\n李雷", sent, "<outlook-1@example.com>",
+                                   attachments={"订单截图.png": PNG + bytes(5000)}),
+        "RE 已受理.msg": outlook_msg("zhangwei@example.com", "张伟", mails.SERVICE, "RE: 已受理",
+                                    "明天上午也可以。\r\n\r\n-----原始邮件-----\r\n发件人: 客户服务中心", sent,
+                                    "<outlook-2@example.com>", in_reply_to=ack),
+    })
+    done = cli("intake", mailed, "--now", LATER, "--json")
+    assert done.code == 0, done.err
+    assert done.json()["counts"] == {"new": 1, "reply": 1, "confirm": 0, "rating": 0, "bounce": 0, "skip": 0}
+    new = next(r for r in by_header(mailed, "服务记录") if r["电子邮箱"] == "lilei@example.com")
+    assert (new["客户编号"], new["提交时间"], new["问题描述"]) == ("U20240099", datetime(2024, 5, 31, 19, 30),
+                                                          "发票还没收到\n您好，上周的发票还没收到。\n\n李雷")
+    kept = mailed.with_name(mailed.stem + ".servicebook") / "attachments" / new["记录编号"] / "订单截图.png"
+    assert kept.read_bytes() == PNG + bytes(5000)
+    reply = next(r for r in by_header(mailed, "进度跟踪") if r["来信标识"] == "<outlook-2@example.com>")
+    assert (reply["记录编号"], reply["进展说明"]) == (P1, "明天上午也可以。")
+
+
+def test_after_a_bounce_no_more_mail_goes_to_that_address_until_it_is_corrected(mailed, cli):
+    bounce = mails.bounce(ledger_ids(mailed)[(B1, "acknowledgement")], "nobody@nowhere.example.com", at(18, 55),
+                          "<bounce-2@mx.service.example.com>")
+    mails.drop(inbox_of(mailed), {"bounce.eml": bounce})
+    assert cli("intake", mailed, "--now", LATER).code == 0
+    row = 12   # B1's row
+    write_rows(mailed, "records", [{"solution": "远程重置", "due_at": datetime(2024, 6, 2, 12)}], first_row=row)
+
+    held = cli("run", mailed, "--now", LATER, "--json")
+    assert held.code == 0, held.err
+    assert [m for m in held.json()["mail"]["messages"] if m["ticket"] == B1] == []
+    b1 = next(r for r in by_header(mailed, "服务记录") if r["记录编号"] == B1)
+    assert b1["校验结果"] == ("提示：G列「电子邮箱」方案同步暂不发送：发往 nobody@nowhere.example.com 的邮件被退回"
+                           "（550 5.1.1 <nobody@nowhere.example.com>: Recipient address rejected: User unknown），"
+                           "请核对「电子邮箱」，改正后下次运行发送")
+
+    write_rows(mailed, "records", [{"email": "b1@example.com"}], first_row=row)
+    sent = cli("run", mailed, "--now", LATER, "--json")
+    assert [(m["template"], m["recipient"]) for m in sent.json()["mail"]["messages"] if m["ticket"] == B1] == \
+        [("方案同步", "b1@example.com")]
+
+
+def test_the_agent_is_told_of_a_reply_and_that_a_closed_case_was_reopened(mailed, cli):
+    mails.drop(inbox_of(mailed), fixture_set(mailed))
+    assert cli("intake", mailed, "--now", LATER).code == 0
+    done = cli("mail", mailed, "--now", LATER, "--json")
+    assert done.code == 0, done.err
+    notices = sorted((m["ticket"], m["recipient"], m["subject"]) for m in done.json()["messages"]
+                     if m["template"] == "客户回复提醒")
+    # Replies, the confirmation, the objection and the two low scores; not the scores of 4 and 5.
+    assert notices == [
+        (C1, AGENT, f"【客户回复】{C1} 张伟（已关闭的记录，已改为需跟进）"),
+        (P1, AGENT, f"【客户回复】{P1} 张伟"),
+        (SURVEYED[4], AGENT, f"【客户回复】{SURVEYED[4]} 客户5"),
+        (SURVEYED[5], AGENT, f"【客户回复】{SURVEYED[5]} 客户6"),
+        (W1, AGENT, f"【客户回复】{W1} 张伟"),
+        (W2, AGENT, f"【客户回复】{W2} 张伟"),
+    ]
+    reopened = next(m for m in done.json()["messages"] if m["template"] == "客户回复提醒" and m["ticket"] == C1)
+    outbox = mailed.with_name(mailed.stem + ".servicebook") / "outbox"
+    body = message_from_bytes((outbox / reopened["file"]).read_bytes(), policy=policy.default)
+    assert "问题又出现了，还是无法登录。" in body.get_body(("plain",)).get_content()
+    assert "收到回复后已改为“需跟进”" in body.get_body(("plain",)).get_content()
+    again = cli("mail", mailed, "--now", LATER, "--json")
+    assert [m for m in again.json()["messages"] if m["template"] == "客户回复提醒"] == []

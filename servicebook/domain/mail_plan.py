@@ -243,6 +243,7 @@ class Planner:
     # ------------------------------------------------------------ the team's items
 
     def plan_internal(self, i: int, context: dict) -> None:
+        self.reply_notice(i, context)
         if self.sla is None:
             return
         for channel in self.rules.channels:
@@ -264,6 +265,20 @@ class Planner:
             self.add("escalation", i, t("robot.group"), self.rules.supervisor_name, version, fields, ROBOT)
         else:
             self.add("escalation", i, self.rules.supervisor_email or None, self.rules.supervisor_name, version, fields)
+
+    def reply_notice(self, i: int, context: dict) -> None:
+        """The agent hears when the customer wrote back (the mailbox's reply became a 进度跟踪 entry),
+        and that a closed case was reopened by it."""
+        entry = self.lookup.replies.get(context["ticket_no"])
+        if not entry or not self.recent(entry["_at"]) or not context["assignee"]:
+            return
+        if not context["assignee_email"]:
+            self.agents_without_email.add(context["assignee"])
+            return
+        fields = dict(context, progress_at=when(entry["_at"]), progress_note=as_text(entry.get("note")) or None,
+                      reopened=as_text(entry.get("status_change")) == self.words["follow_up"])
+        self.add("reply_notice", i, context["assignee_email"], context["assignee_name"] or context["assignee"],
+                 digest(entry["_at"], entry.get("note")), fields)
 
     def reminder(self, i: int, context: dict, channel: str) -> None:
         """One item per record, naming every time limit of it that is at risk or breached."""

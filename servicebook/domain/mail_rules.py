@@ -25,18 +25,28 @@ from servicebook.domain.values import as_text, check_email, parse_time
 from servicebook.text import t
 
 TEMPLATES = ("acknowledgement", "solution", "confirmation", "progress", "survey", "escalation", "sla_reminder", "care",
-             "escalation_digest", "sla_digest")
+             "escalation_digest", "sla_digest", "reply_notice")
+# Templates added after the first release: on in a workbook whose 邮件规则 has no row for them yet.
+ON_WHEN_UNLISTED = frozenset({"reply_notice"})
 CUSTOMER_TEMPLATES = ("acknowledgement", "solution", "confirmation", "progress", "survey", "care")
 # A digest lists the items of one internal template; the mail rules' 启用 of that template decides.
 DIGEST_OF = {"escalation": "escalation_digest", "sla_reminder": "sla_digest"}
 MAIL, ROBOT = "mail", "robot"   # the channels an internal message can go by
 CUSTOMER_AUTHOR = t("intake.author")   # 记录人 of a 进度跟踪 entry made from a customer's email
+GOOD_SCORE = 4                          # 满意度 4-5: 满意; below it the case is on the 专项改进 list
+_RATED = re.compile("^" + re.escape(t("intake.rated", score="\0")).replace(re.escape("\0"), r"(\d)"))
+
+
+def rated_score(note: str) -> int | None:
+    """The score of a 进度跟踪 entry that records the customer's rating (客户评分 N 分), else None."""
+    found = _RATED.match(note)
+    return int(found.group(1)) if found else None
 # Every field a template may use; absent ones are None, so a team's template can test them.
 FIELDS = ("team", "hotline", "salutation", "customer", "ticket_no", "type", "priority", "status", "tier",
           "received_at", "summary", "cause", "solution", "due_at", "closed_at", "assignee", "assignee_name",
           "assignee_id", "assignee_email", "reply_by", "progress_at", "progress_note", "delayed", "delay_reason",
           "new_due", "reasons", "open_hours", "supervisor_name", "metric", "state", "deadline", "care_title",
-          "care_message", "agent_line", "service_address")
+          "care_message", "agent_line", "service_address", "reopened")
 
 
 def template_label(key: str) -> str:
@@ -61,11 +71,13 @@ class MailRules:
 
 def read_mail_rules(settings: Settings) -> MailRules:
     by_label = {canonical(template_label(k)): k for k in TEMPLATES}
-    enabled = set()
+    enabled, listed = set(), set()
     for row in settings.table("mail_rules"):
         key = by_label.get(canonical(as_text(row.get("template"))))
+        listed.add(key)
         if key and canonical(as_text(row.get("enabled"))) in ("是", "yes", "true", "1"):
             enabled.add(key)
+    enabled |= ON_WHEN_UNLISTED - listed
     return MailRules(
         enabled=frozenset(enabled),
         window=timedelta(hours=float(settings["mail_window_hours"])),
@@ -157,15 +169,20 @@ class Lookup:
                     if key:
                         self.agents.setdefault(key, row)
         self.latest: dict[str, dict] = {}
+        self.replies: dict[str, dict] = {}    # the latest entry made from the customer's own email
         if progress is not None:
             for i in range(len(progress)):
                 row = progress.row(i)
                 moment = parse_time(row.get("at")).value
                 ticket = as_text(row.get("ticket_no"))
-                if as_text(row.get("author")) == CUSTOMER_AUTHOR:
-                    continue   # the customer's own reply, read from the mailbox: not news to tell them
-                if ticket and moment and (ticket not in self.latest or moment >= self.latest[ticket]["_at"]):
-                    self.latest[ticket] = {**row, "_at": moment}
+                # The customer's own reply, read from the mailbox, is news for the agent, not for them;
+                # a good score (4-5) is not news the agent must act on.
+                from_customer = as_text(row.get("author")) == CUSTOMER_AUTHOR
+                if from_customer and (rated_score(as_text(row.get("note"))) or 0) >= GOOD_SCORE:
+                    continue
+                latest = self.replies if from_customer else self.latest
+                if ticket and moment and (ticket not in latest or moment >= latest[ticket]["_at"]):
+                    latest[ticket] = {**row, "_at": moment}
 
     def agent(self, assignee: str) -> dict | None:
         agent_id, name = split_assignee(assignee)

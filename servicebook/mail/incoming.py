@@ -216,12 +216,27 @@ def parse_msg(data: bytes, zone: ZoneInfo, now: datetime) -> Incoming:
         msg.close()
 
 
-def _from_outlook(msg, data: bytes, zone: ZoneInfo, now: datetime) -> Incoming:
-    headers = msg.header if isinstance(msg.header, Message) else EmailMessage()
+# Where Outlook keeps the sender's address: the SMTP address first (an Exchange sender's
+# PR_SENDER_EMAIL_ADDRESS is an X.500 name), then the plain ones.
+SENDER_STREAMS = ("__substg1.0_5D01", "__substg1.0_0C1F", "__substg1.0_5D02", "__substg1.0_0065")
+SENDER_NAMES = ("__substg1.0_0C1A", "__substg1.0_0042")
+
+
+def _outlook_sender(msg) -> tuple[str, str]:
     senders = getaddresses([str(msg.sender or "")])
     name, address = senders[0] if senders else ("", "")
-    if not address and getattr(msg, "senderEmail", None):
-        address = msg.senderEmail
+    if "@" not in address:
+        name = name or address
+        address = next((found for stream in SENDER_STREAMS if "@" in (found := str(msg.getStringStream(stream) or ""))),
+                       "")
+    if not name:
+        name = next((str(found) for stream in SENDER_NAMES if (found := msg.getStringStream(stream))), "")
+    return name, address
+
+
+def _from_outlook(msg, data: bytes, zone: ZoneInfo, now: datetime) -> Incoming:
+    headers = msg.header if isinstance(msg.header, Message) else EmailMessage()
+    name, address = _outlook_sender(msg)
     msgid = (_ids(str(msg.messageId or "")) or [""])[0]
     replies = _ids(str(getattr(msg, "inReplyTo", "") or "")) + list(reversed(_ids(_header(headers, "References"))))
     subject = " ".join(str(msg.subject or "").split())

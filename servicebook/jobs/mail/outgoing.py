@@ -11,6 +11,7 @@ from servicebook.domain.delivery import FINAL, MAX_ATTEMPTS
 from servicebook.domain.digests import group_digests
 from servicebook.domain.mail_plan import plan_messages
 from servicebook.domain.mail_rules import (
+    CUSTOMER_TEMPLATES,
     DIGEST_OF,
     MAIL,
     ROBOT,
@@ -20,13 +21,15 @@ from servicebook.domain.mail_rules import (
     read_mail_rules,
     template_label,
 )
-from servicebook.domain.problems import Problem
+from servicebook.domain.problems import WARNING, Problem
 from servicebook.domain.values import as_text, parse_time
 from servicebook.jobs import sla as sla_job
 from servicebook.jobs.session import Session
+from servicebook.mail.intake_log import IntakeLog
 from servicebook.mail.ledger import Entry, Ledger
 from servicebook.mail.message import identity_of
 from servicebook.mail.transports import ROBOTS, transport_module
+from servicebook.text import t
 
 TICKETS = "、"   # how a digest's record numbers are joined in the ledger and 邮件日志
 
@@ -93,6 +96,24 @@ class Outgoing:
     late_skipped: int = 0
 
 
+def _hold_bounced(session: Session, table, due: list[Planned], held: list[Problem]) -> list[Planned]:
+    """A customer email to an address our mail bounced from is held, and 校验结果 says why: the
+    address needs correcting (a new address is not held)."""
+    bounced = IntakeLog(session.sidecar).bounced()
+    if not bounced:
+        return due
+    kept = []
+    for planned in due:
+        reason = bounced.get(planned.recipient.lower()) if planned.template in CUSTOMER_TEMPLATES else None
+        if reason is None:
+            kept.append(planned)
+            continue
+        held.append(Problem(table.title, planned.row, table.cell_name("email"), WARNING, "mail_held",
+                            t("mail.held_bounced", template=template_label(planned.template),
+                              address=planned.recipient, reason=reason), "email"))
+    return kept
+
+
 def plan_outgoing(session: Session, ledger: Ledger, sla: sla_job.Computed | None = None) -> Outgoing:
     """`sla`: the run's SLA when an earlier step computed it (else it is computed here)."""
     table = session.records()
@@ -103,6 +124,7 @@ def plan_outgoing(session: Session, ledger: Ledger, sla: sla_job.Computed | None
     plan = plan_messages(table, book.table("customers"), book.table("roster"), book.table("progress"),
                          computed.result, rules, book.vocab, session.now, history.sent_before, book.table("care"))
     due = [p for p in plan.planned if not history.produced(p)]
+    due = _hold_bounced(session, table, due, plan.held)
     per_post = transport_module(session.settings["robot_kind"]).ITEMS_PER_POST
     waiting = [p for p in group_digests(due, rules, session.now, per_post) if not history.produced(p)]
     already = len(plan.planned) - len(due)

@@ -10,56 +10,25 @@ from __future__ import annotations
 import time
 from email.message import EmailMessage
 
+from servicebook.mail.ews_account import account_from_settings
 from servicebook.mail.transports import Outcome, Setup
 from servicebook.mail.transports.network import never_connected
 from servicebook.text import t
 
 BUSY_RETRIES = 3
 MAX_BACK_OFF = 30.0
-EXCHANGE_BUILD = (15, 1)   # Exchange 2016 and later, Exchange Online: requests need no version probe
 
 
 def from_settings(setup: Setup) -> EwsTransport:
-    url, sender, save = setup.require("ews_url"), setup.require("mail_from"), setup.settings["mail_save"]
-    if setup.settings["ews_auth"] == "oauth2":
-        client = setup.require("ms_client_id")
-        return EwsTransport(url, "oauth2", "", None, sender, save, client_id=client,
-                            client_secret=setup.require_secret("client_secret", client),
-                            tenant=setup.require("ms_tenant"))
-    user = setup.require("mail_username")
-    return EwsTransport(url, setup.settings["ews_auth"], user, setup.require_secret("password", user), sender, save)
+    return EwsTransport(account_from_settings(setup), setup.settings["mail_save"])
 
 
 class EwsTransport:
     name = "ews"
     exact_recovery = False
 
-    def __init__(self, url: str, auth: str, username: str, password: str | None, sender: str, save: str,
-                 client_id: str = "", client_secret: str | None = None, tenant: str = ""):
-        from exchangelib import (
-            DELEGATE,
-            IMPERSONATION,
-            Account,
-            Configuration,
-            Credentials,
-            Identity,
-            OAuth2Credentials,
-        )
-        from exchangelib.protocol import FailFast
-        from exchangelib.transport import BASIC, NTLM, OAUTH2
-        from exchangelib.version import Build, Version
-
-        if auth == "oauth2":
-            credentials = OAuth2Credentials(client_id=client_id, client_secret=client_secret or "", tenant_id=tenant,
-                                            identity=Identity(primary_smtp_address=sender))
-            access = IMPERSONATION
-        else:
-            credentials = Credentials(username=username, password=password or "")
-            access = DELEGATE
-        config = Configuration(service_endpoint=url, credentials=credentials,
-                               auth_type={"ntlm": NTLM, "basic": BASIC, "oauth2": OAUTH2}[auth],
-                               version=Version(build=Build(*EXCHANGE_BUILD)), retry_policy=FailFast())
-        self.account = Account(primary_smtp_address=sender, config=config, autodiscover=False, access_type=access)
+    def __init__(self, account, save: str):
+        self.account = account
         self.save = save
 
     def _hand_over(self, message: EmailMessage, recipient: str) -> None:
