@@ -376,3 +376,16 @@ def test_the_agent_is_told_of_a_reply_and_that_a_closed_case_was_reopened(mailed
     assert "收到回复后已改为“需跟进”" in body.get_body(("plain",)).get_content()
     again = cli("mail", mailed, "--now", LATER, "--json")
     assert [m for m in again.json()["messages"] if m["template"] == "客户回复提醒"] == []
+
+
+def test_the_nightly_run_says_what_came_in(mailed, cli):
+    mails.drop(inbox_of(mailed), {"new.eml": mails.plain("lilei@example.com", "订单支付失败", "还是失败。", at(19),
+                                                         "<night-2@example.com>")})
+    done = cli("run", mailed, "--now", LATER)
+    assert done.code == 0, done.err
+    lines = done.out.splitlines()
+    at_intake = lines.index("【收信】")
+    assert lines[at_intake + 1] == "收件箱文件夹：读入 1 封来信——新记录 1；0 封此前已读入。"
+    assert lines[at_intake + 2].startswith("  新记录 CSF20240531") and lines[at_intake + 2].endswith(
+        "：lilei@example.com「订单支付失败」")
+    assert lines[at_intake + 3] == "【编号】"

@@ -151,7 +151,7 @@ def mail_send(book: Any = None) -> None:
     before the workbook is saved with the numbers the emails carry."""
     from servicebook.jobs import mail as mail_job
     from servicebook.jobs.number import saved_with_numbers
-    from servicebook.jobs.pipeline import STEPS, run_steps
+    from servicebook.jobs.pipeline import run_steps, steps_named
     from servicebook.render.mail import mail_lines
 
     label = t("addin.button.mail_send")
@@ -159,7 +159,7 @@ def mail_send(book: Any = None) -> None:
     def work(session: LiveSession) -> str:
         with session.sidecar.writer():
             edits = Edits()
-            steps = run_steps(session, edits, STEPS[:2])   # the numbers and agents the emails name
+            steps = run_steps(session, edits, steps_named("number", "assign"))   # what the emails name
             session.save(edits)
             outgoing, recovered = mail_job.plan(session)
             if not outgoing.waiting:
@@ -185,14 +185,14 @@ def mail_send(book: Any = None) -> None:
 def run_all(book: Any = None) -> None:
     """一键处理: every step of the nightly run that needs no confirmation; emails are previewed."""
     from servicebook.jobs import mail as mail_job
-    from servicebook.jobs.pipeline import run_steps
+    from servicebook.jobs.pipeline import ROW_STEPS, run_steps
     from servicebook.render.people import assign_lines
     from servicebook.render.run import care_lines
     from servicebook.render.workbook import number_lines, sla_headline, validate_lines
 
     def work(session: LiveSession) -> str:
         edits = Edits()
-        steps = run_steps(session, edits)
+        steps = run_steps(session, edits, ROW_STEPS)
         lines = [summary(number_lines, steps.number)]
         if steps.assign is not None:
             lines.append(summary(assign_lines, steps.assign))

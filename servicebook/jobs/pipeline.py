@@ -81,6 +81,15 @@ STEPS = (
 )
 
 
+# The steps on the rows as people typed them: what the ribbon runs on the workbook open in Excel
+# (the mailbox is read by the nightly run and `servicebook intake`, which move what they took).
+ROW_STEPS = STEPS[1:]
+
+
+def steps_named(*names: str) -> tuple[Step, ...]:
+    return tuple(step for step in STEPS if step.name in names)
+
+
 # `servicebook intake` alone: the mailbox must be read (an error stops it), and new records numbered.
 INTAKE_STEPS = (Step("intake", (), intake.intake_edits, intake.into_book), STEPS[1])
 

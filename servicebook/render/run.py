@@ -5,6 +5,7 @@ from __future__ import annotations
 from servicebook.jobs.care import CareReport
 from servicebook.jobs.report import ReportReport
 from servicebook.jobs.run import RunReport
+from servicebook.render.intake import intake_lines
 from servicebook.render.mail import mail_lines
 from servicebook.render.people import assign_lines
 from servicebook.render.workbook import number_lines, sla_lines, validate_lines
@@ -35,7 +36,11 @@ def care_lines(report: CareReport) -> list[str]:
 
 
 def run_lines(report: RunReport) -> list[str]:
-    sections = [(t("run.numbered"), number_lines(report.number))]
+    sections = []
+    intake = report.intake
+    if intake is not None and (intake.items or intake.unreadable or intake.error or intake.already):
+        sections.append((t("run.intake"), intake_lines(intake)))
+    sections.append((t("run.numbered"), number_lines(report.number)))
     if report.assign:
         sections.append((t("run.assigned"), assign_lines(report.assign)))
     sections += [(t("run.validated"), validate_lines(report.validate)), (t("run.sla"), sla_lines(report.sla)),
