@@ -23,10 +23,11 @@ ALLOWED = {
     "sheets": set(),                                      # openpyxl sheet layouts, no file I/O
     "xlsx": {"sheets"},                                   # the file: reads, the part writer
     "mail": {"sidecar"},                                  # transports and the ledger
+    "database": set(),                                    # the company database (SQLAlchemy)
     "vault": {"sidecar"},
     "addin": {"jobs", "render", "sheets", "demo", "sidecar"},   # the ribbon drives jobs, like the CLI
     "cli": {"jobs", "render", "demo", "batch", "progress"},
-    "jobs": {"xlsx", "mail", "sheets", "vault", "sidecar", "progress", "demo", "addin", "batch"},
+    "jobs": {"xlsx", "mail", "sheets", "vault", "sidecar", "progress", "demo", "addin", "batch", "database"},
     "demo": {"sheets"},
 }
 # A setup command of one adapter, run from the command line: nothing to orchestrate.
@@ -34,7 +35,7 @@ SETUP_EDGES = {("cli", "addin.install"), ("cli", "addin.selftest"), ("cli", "mai
 # The domain stays plain Python on plain data.
 ADAPTER_LIBRARIES = {"openpyxl", "lxml", "xlwings", "exchangelib", "requests", "sqlite3", "smtplib", "click",
                      "pandas", "jinja2", "msal", "cryptography", "keyring", "zipfile", "imaplib",
-                     "imapclient", "extract_msg", "email"}
+                     "imapclient", "extract_msg", "email", "sqlalchemy", "psycopg"}
 
 
 def _modules() -> list[Path]:

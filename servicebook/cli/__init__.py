@@ -30,6 +30,7 @@ def app() -> None:
 def _register() -> None:
     from servicebook.cli import (
         addin_cmds,
+        database_cmds,
         demo_cmd,
         mail_cmds,
         people_cmds,
@@ -39,7 +40,8 @@ def _register() -> None:
         workbook_cmds,
     )
 
-    for module in (workbook_cmds, people_cmds, privacy_cmds, mail_cmds, report_cmd, run_cmds, demo_cmd, addin_cmds):
+    for module in (workbook_cmds, people_cmds, privacy_cmds, mail_cmds, report_cmd, database_cmds, run_cmds, demo_cmd,
+                   addin_cmds):
         for command in module.COMMANDS:
             app.add_command(command)
     chinese.localise(app)

@@ -38,7 +38,8 @@ def secret() -> None:
 
 @secret.command("set", help=t("cli.secret_help"))
 @click.argument("kind", metavar=t("cli.secret_kind_metavar"),
-                type=click.Choice(["password", "imap-password", "client-secret", "robot-webhook", "robot-secret"]))
+                type=click.Choice(["password", "imap-password", "db-password", "client-secret", "robot-webhook",
+                                  "robot-secret"]))
 @click.argument("account", metavar=t("cli.secret_account_metavar"))
 def set_secret(kind: str, account: str) -> None:
     kind = kind.replace("-", "_")

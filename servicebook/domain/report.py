@@ -21,7 +21,7 @@ import numpy as np
 from servicebook.domain.clock import from_seconds, to_seconds
 from servicebook.domain.phones import mask_text
 from servicebook.domain.settings import Vocabulary
-from servicebook.domain.sla import BREACHED, LATE, MET, MISSING, STATES, SlaResult, time_column
+from servicebook.domain.sla import BREACHED, LATE, MET, MISSING, STATES, MetricColumn, SlaResult, time_column
 from servicebook.domain.table import SheetTable
 from servicebook.domain.values import as_text, parse_score, parse_time
 from servicebook.text import t
@@ -52,6 +52,8 @@ class Period:
     def label(self) -> str:
         if self.kind == "month":
             return f"{self.start:%Y-%m}"
+        if self.kind == "quarter":
+            return f"{self.start.year}Q{(self.start.month - 1) // 3 + 1}"
         if self.kind == "week":
             year, week, _ = self.start.isocalendar()
             return f"{year}-W{week:02d}"
@@ -61,6 +63,8 @@ class Period:
         if self.kind == "month":
             last = self.start - timedelta(days=1)
             return Period("month", last.replace(day=1), self.start)
+        if self.kind == "quarter":
+            return _quarter_number((self.start.year * 12 + self.start.month - 1) // 3 - 1)
         length = self.end - self.start
         return Period(self.kind, self.start - length, self.start)
 
@@ -68,6 +72,14 @@ class Period:
         low = to_seconds(datetime.combine(self.start, datetime.min.time()))
         high = to_seconds(datetime.combine(self.end, datetime.min.time()))
         return (seconds != MISSING) & (seconds >= low) & (seconds < high)
+
+    def months(self) -> list[Period]:
+        """The months a quarter is made of."""
+        found, current = [], self.start
+        while current < self.end:
+            found.append(month(f"{current:%Y-%m}"))
+            current = found[-1].end
+        return found
 
     @property
     def end_seconds(self) -> int:
@@ -83,6 +95,29 @@ def month(text: str) -> Period:
 def week(text: str) -> Period:
     start = datetime.strptime(text + "-1", "%G-W%V-%u").date()
     return Period("week", start, start + timedelta(days=7))
+
+
+QUARTER = re.compile(r"^(\d{4})\s*[Qq]([1-4])$")
+
+
+def quarter(text: str) -> Period:
+    """`2024Q2` -> April to June 2024."""
+    found = QUARTER.match(text.strip())
+    if not found:
+        raise ValueError(text)
+    year, number = int(found.group(1)), int(found.group(2))
+    start = date(year, 3 * number - 2, 1)
+    end = date(year + 1, 1, 1) if number == 4 else date(year, 3 * number + 1, 1)
+    return Period("quarter", start, end)
+
+
+def _quarter_number(index: int) -> Period:
+    """The quarter counted from year 0 (year * 4 + quarter - 1)."""
+    return quarter(f"{index // 4}Q{index % 4 + 1}")
+
+
+def last_full_quarter(today: date) -> Period:
+    return _quarter_number((today.year * 12 + today.month - 1) // 3 - 1)
 
 
 def day(text: str) -> Period:
@@ -115,6 +150,11 @@ class Figures:
     csat_bad: float | None = None
     care_coverage: float | None = None
     care_on_time: float | None = None
+    resolve_on_time: float | None = None    # 问题解决及时率: resolved within the 解决时限, of those judged
+    care_by_reason: dict[str, dict[str, int]] = field(default_factory=dict)   # 关怀事由 -> planned, done, on time
+    monthly: list[dict] = field(default_factory=list)    # a quarter's months: the trend
+    # How many records each average or rate is taken over: what combining teams weights by.
+    bases: dict[str, int] = field(default_factory=dict)
     by_type: dict[str, int] = field(default_factory=dict)
     by_channel: dict[str, int] = field(default_factory=dict)
     by_priority: dict[str, dict[str, float | int | None]] = field(default_factory=dict)
@@ -141,8 +181,13 @@ def public(text: str) -> str:
 
 
 def _mean(values: np.ndarray) -> float | None:
+    return _mean_of(values)[0]
+
+
+def _mean_of(values: np.ndarray) -> tuple[float | None, int]:
+    """The mean of the known values, and how many there were."""
     values = values[~np.isnan(values)]
-    return float(values.mean()) if values.size else None
+    return (float(values.mean()) if values.size else None), int(values.size)
 
 
 def share(part: int, whole: int) -> float | None:
@@ -150,10 +195,10 @@ def share(part: int, whole: int) -> float | None:
 
 
 class _Columns:
-    """The record columns the report needs, read once for both periods."""
+    """The record columns the report needs, read once for both periods — of one workbook, or of
+    several teams' laid end to end (`joined`)."""
 
-    def __init__(self, table: SheetTable, vocab: Vocabulary):
-        self.table = table
+    def __init__(self, table: SheetTable, vocab: Vocabulary, team: str = ""):
         self.times = {k: time_column(table.column(k)) for k in
                       ("received_at", "accepted_at", "resolved_at", "closed_at")}
         self.text = {k: [as_text(v) for v in table.column(k)] for k in
@@ -172,11 +217,34 @@ class _Columns:
         self.priorities = vocab.words("priority")
         # Resolved at 解决时间; 关闭时间 stands for it only in a workbook with no 解决时间 column.
         self.resolution = self.times["resolved_at"] if table.has("resolved_at") else self.times["closed_at"]
+        self.text["team"] = [team] * len(table)
+        # What tells records apart: the number, and across teams the team too (numbers may clash).
+        self.keys: list = self.text["ticket_no"] if not team else [(team, n) for n in self.text["ticket_no"]]
+
+    @classmethod
+    def joined(cls, parts: list[_Columns]) -> _Columns:
+        joined = cls.__new__(cls)
+        first = parts[0]
+        joined.times = {k: np.concatenate([p.times[k] for p in parts]) for k in first.times}
+        joined.text = {k: [v for p in parts for v in p.text[k]] for k in first.text}
+        joined.keys = [k for p in parts for k in p.keys]
+        joined.csat = np.concatenate([p.csat for p in parts])
+        joined.resolution = np.concatenate([p.resolution for p in parts])
+        joined.closed_word = first.closed_word
+        joined.not_computed = {f: h for p in parts for f, h in p.not_computed.items()}
+        for key in ("types", "channels", "priorities"):   # the first team's words, then any the others add
+            setattr(joined, key, list(dict.fromkeys(w for p in parts for w in getattr(p, key))))
+        return joined
 
 
 def _rate(states: np.ndarray) -> float | None:
+    return _rate_of(states)[0]
+
+
+def _rate_of(states: np.ndarray) -> tuple[float | None, int]:
+    """The share met among the judged (met, late, breached), and how many were judged."""
     judged = np.isin(states, (MET, LATE, BREACHED))
-    return share(int((states[judged] == MET).sum()), int(judged.sum()))
+    return share(int((states[judged] == MET).sum()), int(judged.sum())), int(judged.sum())
 
 
 def figures(cols: _Columns, sla: SlaResult, period: Period, reopened: set[str],
@@ -188,27 +256,31 @@ def figures(cols: _Columns, sla: SlaResult, period: Period, reopened: set[str],
     result.missing["received_at"] = int((t["received_at"] == MISSING).sum())
     accept = sla.metrics["accept"]
     accepted = received & np.isin(accept.state, (MET, LATE))
-    result.avg_accept_hours = _mean(accept.hours[accepted])
-    result.first_response_overdue = _overdue(sla.metrics["first_response"].state[received])
+    bases = result.bases
+    result.avg_accept_hours, bases["avg_accept_hours"] = _mean_of(accept.hours[accepted])
+    result.first_response_overdue, bases["first_response_overdue"] = _overdue(
+        sla.metrics["first_response"].state[received])
+    result.resolve_on_time, bases["resolve_on_time"] = _rate_of(sla.metrics["resolve"].state[received])
     in_period = np.flatnonzero(received)
     resolved_by_end = (cols.resolution[in_period] != MISSING) & (cols.resolution[in_period] < period.end_seconds)
-    result.resolved_rate = share(int(resolved_by_end.sum()), in_period.size)
+    result.resolved_rate, bases["resolved_rate"] = share(int(resolved_by_end.sum()), in_period.size), in_period.size
     resolved_now = period.contains(cols.resolution)
-    result.avg_handling_hours = _mean(sla.handling_hours[resolved_now])
+    result.avg_handling_hours, bases["avg_handling_hours"] = _mean_of(sla.handling_hours[resolved_now])
     closed = period.contains(t["closed_at"]) & (np.array(text["status"], dtype=object) == cols.closed_word)
     _satisfaction(result, cols, closed)
     closed_rows = np.flatnonzero(closed)
-    first_contact = [i for i in closed_rows if text["ticket_no"][i] not in reopened and not text["related_no"][i]]
-    result.first_contact_rate = share(len(first_contact), closed_rows.size)
+    first_contact = [i for i in closed_rows if cols.keys[i] not in reopened and not text["related_no"][i]]
+    result.first_contact_rate, bases["first_contact_rate"] = share(len(first_contact), closed_rows.size), \
+        int(closed_rows.size)
     _distribution(result, cols, in_period)
     _sla_by_priority(result, cols, sla, in_period)
     _agents(result, cols, sla, in_period, closed_rows)
     _daily(result, t["received_at"], received, period)
     result.breaches = _breaches(cols, sla, in_period)
-    result.follow_up = [{"ticket": text["ticket_no"][i], "type": text["type"][i], "assignee": text["assignee"][i],
-                         "csat": int(cols.csat[i]), "tags": public(text["tags"][i])}
+    result.follow_up = [{"team": text["team"][i], "ticket": text["ticket_no"][i], "type": text["type"][i],
+                         "assignee": text["assignee"][i], "csat": int(cols.csat[i]), "tags": public(text["tags"][i])}
                         for i in closed_rows if not np.isnan(cols.csat[i]) and cols.csat[i] < 4]
-    if care is not None:
+    if care:
         _care(result, care, period)
     result.not_computed = cols.not_computed
     for figure in result.not_computed:
@@ -217,15 +289,17 @@ def figures(cols: _Columns, sla: SlaResult, period: Period, reopened: set[str],
     return result
 
 
-def _overdue(states: np.ndarray) -> float | None:
+def _overdue(states: np.ndarray) -> tuple[float | None, int]:
     judged = np.isin(states, (MET, LATE, BREACHED))
-    return share(int(np.isin(states[judged], (LATE, BREACHED)).sum()), int(judged.sum()))
+    return share(int(np.isin(states[judged], (LATE, BREACHED)).sum()), int(judged.sum())), int(judged.sum())
 
 
 def _satisfaction(result: Figures, cols: _Columns, closed: np.ndarray) -> None:
     scores = cols.csat[closed]
     scores = scores[~np.isnan(scores)]
     result.csat_rated = int(scores.size)
+    for key in ("csat_avg", "csat_good", "csat_bad"):
+        result.bases[key] = result.csat_rated
     result.csat_counts = {s: int((scores == s).sum()) for s in range(1, 6)}
     if scores.size:
         result.csat_avg = float(scores.mean())
@@ -282,28 +356,39 @@ def _breaches(cols: _Columns, sla: SlaResult, rows: np.ndarray) -> list[dict]:
         for metric in ("accept", "first_response", "resolve"):
             column = sla.metrics[metric]
             if column.state[i] in (LATE, BREACHED):
-                found.append({"ticket": cols.text["ticket_no"][i], "type": cols.text["type"][i],
+                found.append({"team": cols.text["team"][i], "ticket": cols.text["ticket_no"][i],
+                              "type": cols.text["type"][i],
                               "priority": cols.text["priority"][i], "assignee": cols.text["assignee"][i],
                               "metric": metric, "state": STATES[column.state[i]],
                               "deadline": from_seconds(column.deadline[i]), "hours": float(column.hours[i])})
     return found
 
 
-def _care(result: Figures, care: SheetTable, period: Period) -> None:
+def _care(result: Figures, cares: list[tuple[str, SheetTable]], period: Period) -> None:
+    """Coverage (customers with care planned in the period whose care was done), on-time rate, and
+    both by 关怀事由. `cares`: each team's 客户关怀 (a customer is a customer of one team)."""
     planned, done, on_time = set(), set(), []
-    for i in range(len(care)):
-        row = care.row(i)
-        planned_day = parse_time(row.get("care_date")).value
-        finished = parse_time(row.get("done")).value
-        customer = as_text(row.get("customer_id"))
-        if planned_day and period.start <= planned_day.date() < period.end:
+    by_reason: dict[str, dict[str, int]] = defaultdict(lambda: {"planned": 0, "done": 0, "on_time": 0})
+    for team, care in cares:
+        for i in range(len(care)):
+            row = care.row(i)
+            planned_day = parse_time(row.get("care_date")).value
+            if not planned_day or not period.start <= planned_day.date() < period.end:
+                continue
+            finished = parse_time(row.get("done")).value
+            customer = (team, as_text(row.get("customer_id")))
+            reason = by_reason[as_text(row.get("reason")) or "—"]
             planned.add(customer)
+            reason["planned"] += 1
             if finished:
                 done.add(customer)
                 due = parse_time(row.get("due")).value or planned_day
                 on_time.append(finished.date() <= due.date())
-    result.care_coverage = share(len(done & planned), len(planned))
-    result.care_on_time = share(sum(on_time), len(on_time))
+                reason["done"] += 1
+                reason["on_time"] += on_time[-1]
+    result.care_coverage, result.bases["care_coverage"] = share(len(done & planned), len(planned)), len(planned)
+    result.care_on_time, result.bases["care_on_time"] = share(sum(on_time), len(on_time)), len(on_time)
+    result.care_by_reason = dict(by_reason)
 
 
 def _by_word(counts: Counter, words: list[str]) -> dict[str, int]:
@@ -316,9 +401,52 @@ def _by_word(counts: Counter, words: list[str]) -> dict[str, int]:
     return found
 
 
+@dataclass(frozen=True)
+class TeamRecords:
+    """One team's workbook as the report reads it: its records, SLA on its own clock and limits,
+    the records ever reopened, and its care rows."""
+
+    team: str
+    table: SheetTable
+    vocab: Vocabulary
+    sla: SlaResult
+    reopened: set[str]
+    care: SheetTable | None = None
+
+
+def _both(cols: _Columns, sla: SlaResult, period: Period, reopened: set, cares: list) -> tuple[Figures, Figures]:
+    current = figures(cols, sla, period, reopened, cares)
+    if period.kind == "quarter":
+        for part in period.months():
+            month_figures = figures(cols, sla, part, reopened, cares)
+            current.monthly.append({"month": part.label, "received": month_figures.received,
+                                    "resolved_rate": month_figures.resolved_rate,
+                                    "resolve_on_time": month_figures.resolve_on_time,
+                                    "csat_avg": month_figures.csat_avg, "csat_rated": month_figures.csat_rated,
+                                    "care_coverage": month_figures.care_coverage})
+    return current, figures(cols, sla, period.previous(), reopened, cares)
+
+
 def report_figures(table: SheetTable, vocab: Vocabulary, sla: SlaResult, period: Period,
                    timelines_reopened: set[str], care: SheetTable | None = None) -> tuple[Figures, Figures]:
     """This period's figures and the previous period's, from the same columns."""
-    cols = _Columns(table, vocab)
-    return (figures(cols, sla, period, timelines_reopened, care),
-            figures(cols, sla, period.previous(), timelines_reopened, care))
+    cares = [("", care)] if care is not None else []
+    return _both(_Columns(table, vocab), sla, period, timelines_reopened, cares)
+
+
+def department_figures(teams: list[TeamRecords], period: Period) -> tuple[Figures, Figures]:
+    """All teams together: their records laid end to end, each with the SLA its own settings gave,
+    so every average and rate is the teams' own weighted by how many records each counted."""
+    cols = _Columns.joined([_Columns(team.table, team.vocab, team.team) for team in teams])
+    sla = _joined_sla([team.sla for team in teams])
+    reopened = {(team.team, ticket) for team in teams for ticket in team.reopened}
+    return _both(cols, sla, period, reopened, [(team.team, team.care) for team in teams if team.care is not None])
+
+
+def _joined_sla(parts: list[SlaResult]) -> SlaResult:
+    first = parts[0]
+    metrics = {name: MetricColumn(*(np.concatenate([getattr(p.metrics[name], f) for p in parts])
+                                    for f in ("deadline", "warn", "state", "hours"))) for name in first.metrics}
+    return SlaResult(metrics, np.concatenate([p.response_hours for p in parts]),
+                     np.concatenate([p.handling_hours for p in parts]), {}, min(p.first_day for p in parts),
+                     max(p.last_day for p in parts))

@@ -24,7 +24,8 @@ class ReportReport:
         def figures(f: Figures) -> dict:
             keep = ("received", "avg_accept_hours", "first_response_overdue", "avg_handling_hours", "resolved_rate",
                     "first_contact_rate", "csat_avg", "csat_100", "csat_good", "csat_bad", "care_coverage",
-                    "care_on_time", "by_type", "by_channel", "by_priority", "tags", "csat_counts", "agents")
+                    "care_on_time", "resolve_on_time", "by_type", "by_channel", "by_priority", "tags",
+                    "csat_counts", "csat_rated", "agents", "bases", "monthly", "care_by_reason")
             values = {k: getattr(f, k) for k in keep}
             values["period"] = f.period.label
             values["breaches"], values["follow_up"] = len(f.breaches), len(f.follow_up)

@@ -18,11 +18,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from servicebook.definition import definition
-from servicebook.domain.report import Period, last_full_month
+from servicebook.domain.report import Period, last_full_month, last_full_quarter
 from servicebook.edits import Edits
 from servicebook.errors import CannotRun, WorkbookBusy
 from servicebook.jobs import intake as intake_job
 from servicebook.jobs import mail as mail_job
+from servicebook.jobs import sync as sync_job
 from servicebook.jobs.assign import AssignReport
 from servicebook.jobs.care import CareReport
 from servicebook.jobs.intake import IntakeReport
@@ -33,6 +34,7 @@ from servicebook.jobs.pipeline import INTAKE_STEPS, Results, run_steps
 from servicebook.jobs.report import ReportReport, report_edits, sheet_title
 from servicebook.jobs.session import Session, open_session
 from servicebook.jobs.sla import SlaReport
+from servicebook.jobs.sync import SyncReport
 from servicebook.jobs.validate import ValidateReport, mask_phones, note_held
 from servicebook.mail.ledger import Ledger
 from servicebook.sidecar import Sidecar
@@ -57,6 +59,8 @@ class RunReport:
     warnings: list[str] = field(default_factory=list)
     rewritten: bool = True   # False: every part came out as it was, so the file was left alone
     intake: IntakeReport | None = None
+    quarter_report: ReportReport | None = None
+    sync: SyncReport | None = None
 
     @property
     def failed(self) -> bool:
@@ -72,6 +76,8 @@ class RunReport:
             "care": self.care.as_json(),
             "mail": self.mail.as_json(),
             "report": self.report.as_json() if self.report else None,
+            "quarter_report": self.quarter_report.as_json() if self.quarter_report else None,
+            "sync": self.sync.as_json() if self.sync else None,
             "backup": str(self.backup) if self.backup else None,
             "rewritten": self.rewritten,
             "warnings": self.warnings,
@@ -84,7 +90,13 @@ def due_report(session: Session) -> Period | None:
     return None if sheet_title(period) in session.book.titles else period
 
 
-def run(session: Session, report_period: Period | None = None) -> RunReport:
+def due_quarter(session: Session) -> Period | None:
+    """Last quarter's 季报, when it is not in the workbook yet: the first run of a quarter builds it."""
+    period = last_full_quarter(session.now.date())
+    return None if sheet_title(period) in session.book.titles else period
+
+
+def run(session: Session, report_period: Period | None = None, quarter: Period | None = None) -> RunReport:
     """Every step, in the order of commitment: the rows' edits (numbers, assignments, care rows,
     everything an email may name) are saved first; only then do the emails go out; 邮件日志 last."""
     edits = Edits()
@@ -93,15 +105,31 @@ def run(session: Session, report_period: Period | None = None) -> RunReport:
     sla = rows.sla.computed
     outgoing, recovered = mail_job.plan(session, sla)
     note_held(edits, session.records(), outgoing.held)
-    reported = report_edits(session, edits, report_period, sla) if report_period else None
-    if reported is not None and reported.skipped:
-        reported = None   # last month had no records: nothing to report, nothing to say every night
+    reported, quarterly = (_due_edits(session, edits, period, sla) for period in (report_period, quarter))
     backup = session.save(edits)
     if rows.intake is not None:
         intake_job.commit(session, rows.intake)
     mailed = mail_job.send(session, outgoing, recovered)
+    synced = _sync(session) if session.settings["db_sync"] else None
     return RunReport(rows.assign, rows.number, rows.validate, rows.sla, rows.care, mailed, backup, reported,
-                     list(session.warnings), getattr(session.writer, "changed", True), rows.intake)
+                     list(session.warnings), getattr(session.writer, "changed", True), rows.intake, quarterly, synced)
+
+
+def _sync(session: Session) -> SyncReport | None:
+    """The last step, when 设置 → 数据库同步 says so: a database that cannot be reached is said;
+    the workbook and the emails are done, and the next run syncs again."""
+    try:
+        return sync_job.sync(session)
+    except CannotRun as error:
+        session.warnings.append(t("sync.nightly_failed", reason=error.message))
+        return None
+
+
+def _due_edits(session: Session, edits: Edits, period: Period | None, sla) -> ReportReport | None:
+    """A due report's sheet; None when none is due or the period had no records (nothing to
+    report, and nothing to say every night)."""
+    reported = report_edits(session, edits, period, sla) if period else None
+    return None if reported is None or reported.skipped else reported
 
 
 def _place_intake(session: Session, rows: Results) -> None:
@@ -198,7 +226,7 @@ def scheduled_run(path: Path, now: datetime | None, wait_seconds: float,
             logger.info(t("run.started", path=str(path)))
             wait_until_closed(path, wait_seconds, say=lambda text: (logger.info(text), say(text)))
             with open_session(path, now=now) as session:
-                report = run(session, due_report(session))
+                report = run(session, due_report(session), due_quarter(session))
             for line in (log(report) if log else []):
                 logger.info(line)
             logger.info(t("run.finished", code=1 if report.failed else 0))

@@ -8,7 +8,7 @@ import os
 SERVICE = "servicebook"
 ENVIRONMENT = {"password": "SERVICEBOOK_MAIL_PASSWORD", "client_secret": "SERVICEBOOK_MAIL_CLIENT_SECRET",
                "robot_webhook": "SERVICEBOOK_ROBOT_WEBHOOK", "robot_secret": "SERVICEBOOK_ROBOT_SECRET",
-               "imap_password": "SERVICEBOOK_IMAP_PASSWORD"}
+               "imap_password": "SERVICEBOOK_IMAP_PASSWORD", "db_password": "SERVICEBOOK_DB_PASSWORD"}
 
 
 def keyring_name(kind: str, account: str) -> str:

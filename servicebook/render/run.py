@@ -5,6 +5,7 @@ from __future__ import annotations
 from servicebook.jobs.care import CareReport
 from servicebook.jobs.report import ReportReport
 from servicebook.jobs.run import RunReport
+from servicebook.render.database import sync_lines
 from servicebook.render.intake import intake_lines
 from servicebook.render.mail import mail_lines
 from servicebook.render.people import assign_lines
@@ -45,8 +46,11 @@ def run_lines(report: RunReport) -> list[str]:
         sections.append((t("run.assigned"), assign_lines(report.assign)))
     sections += [(t("run.validated"), validate_lines(report.validate)), (t("run.sla"), sla_lines(report.sla)),
                  (t("run.care"), care_lines(report.care)), (t("run.mail"), mail_lines(report.mail))]
-    if report.report:
-        sections.append((t("run.report"), report_lines(report.report)))
+    for built in (report.report, report.quarter_report):
+        if built:
+            sections.append((t("run.report"), report_lines(built)))
+    if report.sync:
+        sections.append((t("run.sync"), sync_lines(report.sync)))
     out = [line for title, lines in sections for line in (title, *lines)]
     if report.backup:
         out.append(t("run.backup", path=str(report.backup)))

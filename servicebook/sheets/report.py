@@ -46,7 +46,31 @@ class ReportMeta:
     team: str
     clock: str                # how the SLA clock counted, in words
     generated: datetime
-    kind_word: str            # 月报 / 周报 / 日报
+    kind_word: str            # 月报 / 周报 / 日报 / 季报
+
+
+@dataclass(frozen=True)
+class TeamFigures:
+    """One team's own figures, beside the department's, and the clock its settings count on."""
+
+    team: str
+    figures: Figures
+    clock: str
+
+
+NUMERALS = "一二三四五六七八九十"
+# The figures compared team by team, in the order of the key figures.
+COMPARED = (("received", COUNT), ("avg_accept_hours", HOURS), ("first_response_overdue", PERCENT),
+            ("avg_handling_hours", HOURS), ("resolved_rate", PERCENT), ("resolve_on_time", PERCENT),
+            ("first_contact_rate", PERCENT), ("csat_avg", SCORE), ("csat_good", PERCENT), ("csat_bad", PERCENT),
+            ("care_coverage", PERCENT), ("care_on_time", PERCENT))
+
+
+def ordinal(n: int) -> str:
+    """1 -> 一, 11 -> 十一: how the sections are numbered."""
+    if n <= 10:
+        return NUMERALS[n - 1]
+    return ("" if n < 20 else NUMERALS[n // 10 - 1]) + "十" + (NUMERALS[n % 10 - 1] if n % 10 else "")
 
 
 class _Writer:
@@ -69,7 +93,8 @@ class _Writer:
     def section(self, text: str) -> None:
         self.row += 1
         self.sections.append(self.row - 1)   # from the blank row above its heading
-        self.merged(text, font(bold=True, size=12, color=palette.HEADER_FONT), 20, _SECTION_FILL)
+        numbered = f"{ordinal(len(self.sections))}、{text}"
+        self.merged(numbered, font(bold=True, size=12, color=palette.HEADER_FONT), 20, _SECTION_FILL)
 
     def table(self, headers: list[str], rows: list[list], formats: list[str | None]) -> tuple[int, int]:
         """Write a table; returns (header row, last row)."""
@@ -139,6 +164,8 @@ def _key_rows(cur: Figures, prev: Figures) -> list[tuple[str, object, object, ob
         ("care_coverage", cur.care_coverage, prev.care_coverage, None, "", PERCENT),
         ("care_on_time", cur.care_on_time, prev.care_on_time, None, "", PERCENT),
     ]
+    if cur.period.kind == "quarter":   # the care document's 问题解决及时率
+        rows.insert(5, ("resolve_on_time", cur.resolve_on_time, prev.resolve_on_time, None, "", PERCENT))
     return [(t(f"report.figure.{key}"), c, p, target, verdict, fmt, _definition(key, cur))
             for key, c, p, target, verdict, fmt in rows]
 
@@ -155,12 +182,16 @@ def _rows_or_dash(values):
     return ["—" if v is None else v for v in values]
 
 
-def build_report_sheet(ws: Worksheet, current: Figures, previous: Figures, meta: ReportMeta) -> None:
+def build_report_sheet(ws: Worksheet, current: Figures, previous: Figures, meta: ReportMeta,
+                       teams: list[TeamFigures] | None = None) -> None:
+    """`teams`: a department report — each team's own figures beside the department's, and a 团队
+    column in the lists."""
     for letter, width in WIDTHS.items():
         ws.column_dimensions[letter].width = width
     w = _Writer(ws)
     period, before = current.period, previous.period
-    w.merged(t("report.title", team=meta.team, kind=meta.kind_word, label=period.label),
+    title = "report.title_quarter" if period.kind == "quarter" else "report.title"
+    w.merged(t(title, team=meta.team, kind=meta.kind_word, label=period.label),
              font(bold=True, size=18, color=palette.TITLE_FONT), 32)
     last_day = period.end - timedelta(days=1)
     w.merged(t("report.subtitle", start=period.start, end=last_day, previous=before.label,
@@ -184,6 +215,10 @@ def build_report_sheet(ws: Worksheet, current: Figures, previous: Figures, meta:
         if colour:
             ws.cell(row=top + offset, column=5).font = font(bold=True, color=colour)
     w.row = top + len(key_rows) + 1
+    if teams:
+        _team_comparison(w, current, teams)
+    if current.monthly:
+        _monthly(w, current)
 
     w.section(t("report.section.types"))
     types_top, types_end = w.table(
@@ -225,19 +260,24 @@ def build_report_sheet(ws: Worksheet, current: Figures, previous: Figures, meta:
                             a["sla_met"]]) for a in current.agents],
             [None, COUNT, HOURS, HOURS, SCORE, PERCENT])
 
+    team = ["team"] if teams else []   # a department's lists say whose record it is
     w.section(t("report.section.breaches", count=len(current.breaches)))
-    w.table([t(f"report.column.{c}") for c in ("ticket", "type", "priority", "agent", "metric", "state",
+    w.table([t(f"report.column.{c}") for c in (*team, "ticket", "type", "priority", "agent", "metric", "state",
                                                "deadline")],
-            [[b["ticket"], b["type"], b["priority"], b["assignee"], t(f"sla.metric.{b['metric']}"),
-              t(f"sla.state.{b['state']}"), b["deadline"]] for b in current.breaches[:LIST_LIMIT]],
-            [None, None, None, None, None, None, "yyyy-mm-dd hh:mm"])
+            [[*(b["team"] for _ in team), b["ticket"], b["type"], b["priority"], b["assignee"],
+              t(f"sla.metric.{b['metric']}"), t(f"sla.state.{b['state']}"), b["deadline"]]
+             for b in current.breaches[:LIST_LIMIT]],
+            [*(None for _ in team), None, None, None, None, None, None, "yyyy-mm-dd hh:mm"])
     if len(current.breaches) > LIST_LIMIT:
         w.note(t("report.more", count=len(current.breaches) - LIST_LIMIT))
 
     w.section(t("report.section.follow_up", count=len(current.follow_up)))
-    w.table([t(f"report.column.{c}") for c in ("ticket", "type", "agent", "score", "tag")],
-            [[f["ticket"], f["type"], f["assignee"], f["csat"], f["tags"]] for f in current.follow_up[:LIST_LIMIT]],
-            [None, None, None, COUNT, None])
+    w.table([t(f"report.column.{c}") for c in (*team, "ticket", "type", "agent", "score", "tag")],
+            [[*(f["team"] for _ in team), f["ticket"], f["type"], f["assignee"], f["csat"], f["tags"]]
+             for f in current.follow_up[:LIST_LIMIT]],
+            [*(None for _ in team), None, None, None, COUNT, None])
+    if period.kind == "quarter":
+        _care_reasons(w, current)
 
     w.section(t("report.section.daily"))
     # Days as text labels: a chart axis shows "10-01" the same in Excel and LibreOffice.
@@ -247,12 +287,50 @@ def build_report_sheet(ws: Worksheet, current: Figures, previous: Figures, meta:
     w.section(t("report.section.notes"))
     for key in ("cohorts", "clock", "targets", "privacy"):
         w.note(t(f"report.note.{key}", clock=meta.clock))
+    if teams:
+        w.note(t("report.note.teams", teams="；".join(t("report.note.team_clock", team=f.team, clock=f.clock)
+                                                      for f in teams)))
+    if period.kind == "quarter":
+        w.note(t("report.note.quarterly"))
     if current.missing.get("received_at"):
         w.note(t("report.note.missing", count=current.missing["received_at"]))
 
     _charts(ws, (types_top, types_end), (sla_top, sla_end), (csat_top, csat_end), (daily_top, daily_end))
     _keep_sections_whole(ws, w.sections, w.row)
     _page_setup(ws, w.row)
+
+
+def _team_comparison(w: _Writer, current: Figures, teams: list[TeamFigures]) -> None:
+    w.section(t("report.section.teams"))
+    headers = [t("report.column.figure"), t("report.column.all_teams"), *(f.team for f in teams)]
+    rows = [_rows_or_dash([t(f"report.figure.{key}"), getattr(current, key), *(getattr(f.figures, key) for f in teams)])
+            for key, _fmt in COMPARED]
+    top, _ = w.table(headers, [], [None] * len(headers))
+    for offset, ((_key, fmt), values) in enumerate(zip(COMPARED, rows, strict=True), start=1):
+        for col, value in enumerate(values, start=1):
+            cell = w.ws.cell(row=top + offset, column=col, value=value)
+            cell.border = _BOX
+            if col > 1:
+                cell.number_format = fmt
+    w.row = top + len(rows) + 1
+
+
+def _monthly(w: _Writer, current: Figures) -> None:
+    w.section(t("report.section.monthly"))
+    w.table([t("report.column.month"), t("report.figure.received"), t("report.figure.resolved_rate"),
+             t("report.figure.resolve_on_time"), t("report.column.csat_avg"), t("report.figure.care_coverage")],
+            [_rows_or_dash([m["month"], m["received"], m["resolved_rate"], m["resolve_on_time"], m["csat_avg"],
+                            m["care_coverage"]]) for m in current.monthly],
+            [None, COUNT, PERCENT, PERCENT, SCORE, PERCENT])
+
+
+def _care_reasons(w: _Writer, current: Figures) -> None:
+    w.section(t("report.section.care_reasons"))
+    w.table([t("report.column.care_reason"), t("report.column.planned"), t("report.column.done"),
+             t("report.column.on_time"), t("report.figure.care_on_time")],
+            [[reason, v["planned"], v["done"], v["on_time"], "—" if not v["done"] else v["on_time"] / v["done"]]
+             for reason, v in sorted(current.care_by_reason.items(), key=lambda item: -item[1]["planned"])],
+            [None, COUNT, COUNT, COUNT, PERCENT])
 
 
 def _keep_sections_whole(ws: Worksheet, starts: list[int], end: int) -> None:
