@@ -85,13 +85,18 @@ def find(query: str, records: SheetTable, profiles: SheetTable | None) -> tuple[
     return [c for c in everyone if text and canonical(text) in canonical(c.name)], BY_PART_OF_NAME
 
 
+EXCEL_ROWS = 1_048_576
+
+
 def history(customer: Customer, records: SheetTable, closed: str) -> History:
     rows = []
     for i in customer.rows:
         received = parse_time(records.get("received_at", i)).value
         closed_at = parse_time(records.get("closed_at", i)).value
         rows.append({
-            "row": records.row_numbers[i], "ticket": as_text(records.get("ticket_no", i)),
+            # A record read from an archive beside the workbook has no row in it.
+            "row": records.row_numbers[i] if records.row_numbers[i] <= EXCEL_ROWS else None,
+            "archived": records.row_numbers[i] > EXCEL_ROWS, "ticket": as_text(records.get("ticket_no", i)),
             "received": received, "type": as_text(records.get("type", i)),
             "priority": as_text(records.get("priority", i)), "status": as_text(records.get("status", i)),
             "assignee": as_text(records.get("assignee", i)), "csat": parse_score(records.get("csat", i)),

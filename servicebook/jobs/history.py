@@ -32,6 +32,10 @@ class Lookup:
 
 
 def lookup(session: Session, query: str) -> Lookup:
+    """The customer's past across the workbook and the archives beside it."""
+    from servicebook.jobs.archive import with_archives
+
+    with_archives(session)
     records = session.records()
     matches, loosely = find(query, records, session.book.table("customers"))
     if len(matches) != 1:

@@ -79,4 +79,8 @@ def _nothing_to_report(period: Period, received: int, today) -> str | None:
 
 
 def report(session: Session, period: Period | None = None) -> ReportReport:
+    """The report over the workbook and the archives beside it (a closed year's cases count too)."""
+    from servicebook.jobs.archive import with_archives
+
+    with_archives(session)
     return session.apply(report_edits, period)

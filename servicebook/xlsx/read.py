@@ -132,3 +132,12 @@ def team_zone(path: Path, definition: WorkbookDef) -> str:
             source.close()
     except Exception:   # unreadable: the log still needs a clock
         return str(definition.settings.setting("timezone").default)
+
+
+def sheet_grids(path: Path, titles: list[str]) -> dict[str, list[list[object]]]:
+    """Every cell of these sheets as read (error values as their codes): what a move must carry whole."""
+    source = CalamineSource(path)
+    try:
+        return {title: source.fetch(title, None) for title in titles}
+    finally:
+        source.close()
