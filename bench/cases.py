@@ -107,8 +107,8 @@ def full_run(path: str) -> None:
 
 
 def rerun_now(path: str) -> None:
-    """The same run five minutes after the first, on the workbook it left: nothing to do."""
-    _run(path, "2026-11-23 10:05")
+    """The same run again, at the moment of the first, on the workbook it left: nothing to do."""
+    _run(path, "2026-11-23 10:00")
 
 
 def rerun_next_day(path: str) -> None:

@@ -148,3 +148,32 @@ def write_column(edits: Edits, table: SheetTable, key: str, values: list[Any], n
 def data_ref(col: int, first_row: int, last_row: int) -> str:
     letter = column_letter(col)
     return f"{letter}{first_row}:{letter}{max(first_row, last_row)}"
+
+
+def _same(held: Any, value: Any) -> bool:
+    """Whether writing `value` over a cell that holds `held` would change nothing a person sees."""
+    if held is None or held == "":
+        return value is None or value == ""
+    return (type(held) is type(value) and held == value) or (
+        isinstance(held, int | float) and isinstance(value, int | float) and not isinstance(value, bool)
+        and not isinstance(held, bool) and float(held) == float(value))
+
+
+def drop_unchanged(edits: Edits, read: dict[str, SheetTable], touched: set[tuple[str, int, int]]) -> None:
+    """Leave out the cell edits that would write the value the file already holds (as read, and not
+    written since by this command): a rerun with nothing new then writes nothing at all. A formula
+    cell, a masked cell and a cell of a new column are always written."""
+    by_title = {table.title: table for table in read.values()}
+    for title, sheet in edits.sheets.items():
+        table = by_title.get(title)
+        if table is None or not sheet.cells:
+            continue
+        index = {row: i for i, row in enumerate(table.row_numbers)}
+        keys = {col: key for key, col in table.headers.columns.items()}
+        new = {n.col for n in sheet.new_columns}
+        for (row, col), value in list(sheet.cells.items()):
+            i, key = index.get(row), keys.get(col)
+            if i is None or key is None or col in new or (row, col) in sheet.masked or (row, col) in table.formulas:
+                continue
+            if (title, row, col) not in touched and _same(table.get(key, i), value):
+                del sheet.cells[(row, col)]

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from servicebook.definition import WorkbookDef, definition
 from servicebook.domain.book import Book
 from servicebook.domain.table import SheetTable
-from servicebook.edits import Edits
+from servicebook.edits import Edits, drop_unchanged
 from servicebook.errors import CannotRun
 from servicebook.jobs.counters import counter_edits
 from servicebook.jobs.state import restore_if_damaged
@@ -47,6 +47,10 @@ class Session:
     writer: Writer | None   # None: a session that only reads
     warnings: list[str] = field(default_factory=list)   # said once, by whatever renders the result
     _resources: contextlib.ExitStack = field(default_factory=contextlib.ExitStack, repr=False)
+    # The tables as read from the file (steps put new tables into the book; these stay), and the
+    # cells this session has written since: what lets a save leave out what would not change.
+    read: dict[str, SheetTable] | None = field(default=None, repr=False)
+    _touched: set[tuple[str, int, int]] = field(default_factory=set, repr=False)
 
     def __enter__(self) -> Session:
         return self
@@ -99,10 +103,16 @@ class Session:
             return None
         if edits.counters:
             counter_edits(self.book, edits.counters, edits)
+        if self.read is not None:
+            drop_unchanged(edits, self.read, self._touched)
+            if edits.is_empty():
+                return None   # everything the command would write is there already: the file is left alone
         if self.writer is None:
             raise RuntimeError("a reading session was asked to write")
         with stage(t("progress.saving")):
-            return self.writer.write(edits, backup)
+            saved = self.writer.write(edits, backup)
+        self._touched |= {(title, row, col) for title, sheet in edits.sheets.items() for (row, col) in sheet.cells}
+        return saved
 
 
 def local_now(timezone: str) -> datetime:
@@ -129,7 +139,7 @@ def open_session(path: Path, *, now: datetime | None = None, writing: bool = Tru
         if writer is not None:
             writer.keep = int(book.settings["backup_keep"])
         session = Session(path, book, now or local_now(book.settings["timezone"]), writer,
-                          _resources=resources)
+                          _resources=resources, read=dict(book.tables) if writer is not None else None)
         if writing:
             warning = restore_if_damaged(book, session.sidecar)
             if warning:

@@ -5,12 +5,14 @@ record, progress entry, care row, status change and mail-log row copied into the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from servicebook.database.store import Counts, database_url, shown
-from servicebook.database.store import sync as sync_rows
 from servicebook.domain.sync_rows import SYNCED, SyncRow, sheet_rows
 from servicebook.jobs.session import Session
 from servicebook.mail.secrets import find_secret
+
+if TYPE_CHECKING:
+    from servicebook.database.store import Counts
 
 DEFAULT_NAME = "servicebook.sqlite"
 
@@ -34,6 +36,10 @@ def default_url(session: Session) -> str:
 
 
 def sync(session: Session, url: str | None = None) -> SyncReport:
+    # SQLAlchemy is imported only when a sync runs: a nightly run that does not sync never loads it.
+    from servicebook.database.store import database_url, shown
+    from servicebook.database.store import sync as sync_rows
+
     url = url or str(session.settings["db_url"] or "").strip() or default_url(session)
     parsed = database_url(url, None)
     if parsed.password is None and not parsed.drivername.startswith("sqlite"):
