@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -24,6 +25,11 @@ from servicebook.text import t
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, serial INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS written (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    file_digest TEXT NOT NULL,     -- the workbook as the tool last wrote it
+    highlights TEXT NOT NULL       -- JSON: sheet title -> digest of the conditional formats written
+);
 """
 LOCK_NAME = "run.lock"
 DAMAGED = ".damaged-"
@@ -139,3 +145,19 @@ class Sidecar:
                 counters.items(),
             )
             db.execute("COMMIT")
+
+    # ------------------------------------------------------------ what the last write left
+
+    def written(self) -> tuple[str, dict[str, str]]:
+        """(the file's digest after the tool's last write, the conditional formats it wrote by sheet)."""
+        if not self.database.exists():
+            return "", {}
+        with closing(self.connect()) as db:
+            row = db.execute("SELECT file_digest, highlights FROM written WHERE id = 1").fetchone()
+        return (row[0], json.loads(row[1])) if row else ("", {})
+
+    def remember_written(self, file_digest: str, highlights: dict[str, str]) -> None:
+        with closing(self.connect()) as db:
+            db.execute("INSERT INTO written (id, file_digest, highlights) VALUES (1, ?, ?) ON CONFLICT(id) "
+                       "DO UPDATE SET file_digest = excluded.file_digest, highlights = excluded.highlights",
+                       (file_digest, json.dumps(highlights, ensure_ascii=False)))

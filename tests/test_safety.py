@@ -202,3 +202,26 @@ def test_a_rerun_that_changes_nothing_leaves_the_file_and_the_backups_alone(tmp_
     later = cli("run", path, "--now", "2024-05-12 10:00")
     assert later.code == 0 and "新编号 1 行" in later.out and "原文件已备份" in later.out
     assert path.read_bytes() != before and len(list(Sidecar(path).backups.iterdir())) == len(backups) + 1
+
+
+def test_a_rerun_with_nothing_new_does_not_even_build_a_new_file(tmp_path, cli, monkeypatch):
+    """Each cell edit the file already holds is left out, and the conditional formats the last
+    write left in a file nobody saved since too: nothing is left, so no package is built."""
+    from servicebook.xlsx import file_writer
+
+    path = team_workbook(tmp_path, [good_record(ticket_no=None, status="处理中", closed_at=None, csat=None)])
+    assert cli("run", path, "--now", "2024-05-12 10:00").code == 0
+    built = []
+    real = file_writer.FileWriter.write
+    monkeypatch.setattr(file_writer.FileWriter, "write", lambda self, edits, backup=True: built.append(edits)
+                        or real(self, edits, backup))
+    again = cli("run", path, "--now", "2024-05-12 10:00")
+    assert again.code == 0 and built == []
+    wb = openpyxl.load_workbook(path)   # saved by another program: the rules are written again
+    wb.save(path)
+    later = cli("run", path, "--now", "2024-05-12 10:00")
+    assert later.code == 0
+    written = [title for edits in built for title, sheet in edits.sheets.items() if sheet.highlights]
+    assert written == ["服务记录"]   # the one sheet with rows: its validation and SLA rules
+    rules = openpyxl.load_workbook(path)["服务记录"].conditional_formatting
+    assert any("servicebook:sla" in rule.formula[0] for rng in rules for rule in rng.rules)

@@ -8,6 +8,7 @@ interleave their reads and writes of the workbook and the ledger.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -103,8 +104,10 @@ class Session:
             return None
         if edits.counters:
             counter_edits(self.book, edits.counters, edits)
+        known: dict[str, str] | None = None
         if self.read is not None:
             drop_unchanged(edits, self.read, self._touched)
+            known = self._drop_known_highlights(edits)
             if edits.is_empty():
                 return None   # everything the command would write is there already: the file is left alone
         if self.writer is None:
@@ -112,7 +115,35 @@ class Session:
         with stage(t("progress.saving")):
             saved = self.writer.write(edits, backup)
         self._touched |= {(title, row, col) for title, sheet in edits.sheets.items() for (row, col) in sheet.cells}
+        if known is not None:
+            known.update({title: _digest(sheet.highlights) for title, sheet in edits.sheets.items()
+                          if sheet.highlights})
+            self.sidecar.remember_written(file_digest(self.path), known)
         return saved
+
+    def _drop_known_highlights(self, edits: Edits) -> dict[str, str]:
+        """Conditional formats the tool wrote in its last write, into a file nobody has saved since,
+        are there as written: they are left out. Returns what is known to be in the file."""
+        last_file, last = self.sidecar.written()
+        if not last_file or last_file != file_digest(self.path):
+            return {}
+        for title, sheet in edits.sheets.items():
+            if sheet.highlights and last.get(title) == _digest(sheet.highlights):
+                sheet.highlights = {}
+        return dict(last)
+
+
+def _digest(highlights: dict) -> str:
+    return hashlib.sha256(repr(sorted(highlights.items())).encode("utf-8")).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """The file's content, as a digest (a copy with the same time stamp is still told apart)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def local_now(timezone: str) -> datetime:
