@@ -117,7 +117,7 @@ def _wrong_after(path: Path, verb: str, expected: Counter, typed: dict, messages
 @pytest.mark.parametrize("verb", ["intake", "run"])
 def test_killed_at_any_moment_and_run_again_each_message_is_taken_once(demo, clean, tmp_path, verb):
     messages, expected, seconds, typed = clean
-    moments = {f"after-{f:.2f}": runs.after(f * seconds) for f in (0.1, 0.25, 0.4, 0.55, 0.7)}
+    moments = {f"after-{f:.2f}": runs.after(f * seconds) for f in (0.05, 0.15, 0.25, 0.35, 0.45)}
     moments |= {"save-begins": runs.saving(1), "save-half-written": runs.saving(1, 300_000),
                 "save-done": runs.saved(1), "first-moved": _moved(2), "half-moved": _moved(21)}
 
