@@ -118,26 +118,11 @@ def test_several_workbooks_need_an_out_file(teams):
 # ------------------------------------------------------------------ the quarterly care report
 
 
-def _section(path, title, name):
-    """The rows of the table under the numbered section called `name`."""
-    import re
-
-    import openpyxl
-    rows = [list(r) for r in openpyxl.load_workbook(path)[title].iter_rows(values_only=True)]
-    numbered = re.compile(rf"^[一二三四五六七八九十]+、{name}")
-    start = next(i for i, r in enumerate(rows) if isinstance(r[0], str) and numbered.match(r[0]))
-    header, body = rows[start + 1], []
-    for r in rows[start + 2:]:
-        if r[0] is None or (isinstance(r[0], str) and re.match(r"^[一二三四五六七八九十]+、", r[0])):
-            break
-        body.append(dict(zip(header, r, strict=False)))
-    return body
-
-
 def test_the_quarterly_care_report_agrees_with_an_independent_computation(tmp_path, cli):
     import pandas as pd
 
     from tests.test_report import key_figures
+    from tests.test_report import section as _section
 
     assert cli("demo", "--dir", tmp_path, "--now", "2026-11-23 10:00", "--records", "1500").code == 0
     path = tmp_path / "客服工作簿-演示.xlsx"

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 
 from tests.support import inbox as mails
+from tests.support.ews import response
 from tests.support.https import HttpsServer, Reply
 from tests.support.runs import by_header
 from tests.support.workbooks import set_setting
@@ -30,6 +31,15 @@ def _messages() -> dict[str, bytes]:
 
 LATE_ONE = mails.plain("late@example.com", "再问一下", "还有一个问题。", datetime(2024, 5, 31, 22),
                        "<late@example.com>")
+
+
+def _take_twice(cli, path, settings, inbox: dict):
+    """Intake with these settings; then one more message arrives, and intake again."""
+    for label, value in settings:
+        set_setting(path, label, value)
+    done = cli("intake", path, "--now", LATER, "--json")
+    inbox["AAMk0100"] = LATE_ONE
+    return done, cli("intake", path, "--now", LATER, "--json")
 
 
 # ------------------------------------------------------------------ Graph
@@ -85,12 +95,9 @@ def test_graph_mail_becomes_records_and_moves_to_the_taken_folder(tmp_path, cli,
     mailbox = GraphMailbox(_messages())
     monkeypatch.setenv("SERVICEBOOK_MAIL_CLIENT_SECRET", "app-secret")
     with HttpsServer(certificate, mailbox.answer) as server:
-        for label, value in (("收件方式", "Microsoft 365 Graph"), ("Microsoft 365 租户ID", "tenant-1"),
-                             ("应用ID", "client-1"), ("Graph地址", server.url), ("登录地址", server.url)):
-            set_setting(path, label, value)
-        done = cli("intake", path, "--now", LATER, "--json")
-        mailbox.folders["inbox"]["AAMk0100"] = LATE_ONE
-        again = cli("intake", path, "--now", LATER, "--json")
+        settings = (("收件方式", "Microsoft 365 Graph"), ("Microsoft 365 租户ID", "tenant-1"),
+                    ("应用ID", "client-1"), ("Graph地址", server.url), ("登录地址", server.url))
+        done, again = _take_twice(cli, path, settings, mailbox.folders["inbox"])
     assert done.code == 0, done.err
     assert done.json()["source"] == "Microsoft 365 Graph" and done.json()["counts"]["new"] == 3
     assert sorted(r["电子邮箱"] for r in by_header(path, "服务记录") if r["服务渠道"] == "邮件") == \
@@ -105,14 +112,6 @@ def test_graph_mail_becomes_records_and_moves_to_the_taken_folder(tmp_path, cli,
 
 # ------------------------------------------------------------------ EWS
 
-HEAD = ('<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/">'
-        '<s:Header><h:ServerVersionInfo MajorVersion="15" MinorVersion="1" MajorBuildNumber="2507" '
-        'MinorBuildNumber="6" Version="V2017_07_11" '
-        'xmlns:h="http://schemas.microsoft.com/exchange/services/2006/types"/></s:Header><s:Body>')
-NS = ('xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" '
-      'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"')
-
-
 def _folder_xml(folder_id: str, name: str, children: int = 0, parent: str | None = None) -> str:
     up = f'<t:ParentFolderId Id="{parent}" ChangeKey="ck"/>' if parent else ""
     return (f'<t:Folder><t:FolderId Id="{folder_id}" ChangeKey="ck"/>{up}<t:FolderClass>IPF.Note</t:FolderClass>'
@@ -120,10 +119,8 @@ def _folder_xml(folder_id: str, name: str, children: int = 0, parent: str | None
             f'<t:ChildFolderCount>{children}</t:ChildFolderCount><t:UnreadCount>0</t:UnreadCount></t:Folder>')
 
 
-def _response(op: str, inner: str, many: str = "ResponseMessages") -> bytes:
-    xml = (f'<m:{op}Response {NS}><m:{many}><m:{op}ResponseMessage ResponseClass="Success">'
-           f'<m:ResponseCode>NoError</m:ResponseCode>{inner}</m:{op}ResponseMessage></m:{many}></m:{op}Response>')
-    return (HEAD + xml + "</s:Body></s:Envelope>").encode()
+def _xml(body: bytes) -> Reply:
+    return Reply(200, body, "text/xml; charset=utf-8")
 
 
 class EwsMailbox:
@@ -148,22 +145,18 @@ class EwsMailbox:
             folders = [self._distinguished(w) for w in re.findall(r'DistinguishedFolderId Id="(\w+)"', body)]
             by_id = re.findall(r'<t:FolderId Id="([^"]+)"', body)
             folders += [_folder_xml(f, self.names[f], 0, "root-id") for f in by_id]
-            parts = "".join('<m:GetFolderResponseMessage ResponseClass="Success"><m:ResponseCode>NoError'
-                            f"</m:ResponseCode><m:Folders>{folder}</m:Folders>"
-                            "</m:GetFolderResponseMessage>" for folder in folders)
-            xml = f'<m:GetFolderResponse {NS}><m:ResponseMessages>{parts}</m:ResponseMessages></m:GetFolderResponse>'
-            return Reply(200, (HEAD + xml + "</s:Body></s:Envelope>").encode(), "text/xml; charset=utf-8")
+            return _xml(response("GetFolder", [f"<m:Folders>{folder}</m:Folders>" for folder in folders]))
         if op == "FindFolder":
             kids = [(k, v) for k, v in self.names.items() if k not in ("root-id", "top-id")]
             inner = (f'<m:RootFolder TotalItemsInView="{len(kids)}" IncludesLastItemInRange="true"><t:Folders>'
                      + "".join(_folder_xml(k, v, parent="root-id") for k, v in kids) + "</t:Folders></m:RootFolder>")
-            return Reply(200, _response("FindFolder", inner), "text/xml; charset=utf-8")
+            return _xml(response("FindFolder", [inner]))
         if op == "CreateFolder":
             name = re.search(r"<t:DisplayName>([^<]+)</t:DisplayName>", body).group(1)
             folder_id = f"folder-{len(self.names)}"
             self.names[folder_id], self.folders[folder_id] = name, {}
             inner = f'<m:Folders><t:Folder><t:FolderId Id="{folder_id}" ChangeKey="ck"/></t:Folder></m:Folders>'
-            return Reply(200, _response("CreateFolder", inner), "text/xml; charset=utf-8")
+            return _xml(response("CreateFolder", [inner]))
         if op == "FindItem":
             found = re.search(r'<t:FolderId Id="([^"]+)"', body) or re.search(r'DistinguishedFolderId Id="(\w+)"', body)
             folder = {"inbox": "inbox-id"}.get(found.group(1), found.group(1))
@@ -171,20 +164,17 @@ class EwsMailbox:
             items = "".join(f'<t:Message><t:ItemId Id="{i}" ChangeKey="ck-{i}"/></t:Message>' for i in ids)
             inner = (f'<m:RootFolder TotalItemsInView="{len(ids)}" IncludesLastItemInRange="true">'
                      f"<t:Items>{items}</t:Items></m:RootFolder>")
-            return Reply(200, _response("FindItem", inner), "text/xml; charset=utf-8")
+            return _xml(response("FindItem", [inner]))
         if op == "GetItem":
             wanted = re.findall(r'<t:ItemId Id="([^"]+)"', body)
             assert "item:MimeContent" in body
             parts = []
             for item in wanted:
                 data = next(f for f in self.folders.values() if item in f)[item]
-                parts.append(f'<m:GetItemResponseMessage ResponseClass="Success"><m:ResponseCode>NoError'
-                             f'</m:ResponseCode><m:Items><t:Message><t:MimeContent CharacterSet="UTF-8">'
+                parts.append(f'<m:Items><t:Message><t:MimeContent CharacterSet="UTF-8">'
                              f'{base64.b64encode(data).decode()}</t:MimeContent><t:ItemId Id="{item}" '
-                             f'ChangeKey="ck-{item}"/></t:Message></m:Items></m:GetItemResponseMessage>')
-            xml = (f'<m:GetItemResponse {NS}><m:ResponseMessages>{"".join(parts)}</m:ResponseMessages>'
-                   "</m:GetItemResponse>")
-            return Reply(200, (HEAD + xml + "</s:Body></s:Envelope>").encode(), "text/xml; charset=utf-8")
+                             f'ChangeKey="ck-{item}"/></t:Message></m:Items>')
+            return _xml(response("GetItem", parts))
         if op == "MoveItem":
             target = re.search(r'<m:ToFolderId><t:FolderId Id="([^"]+)"', body).group(1)
             moved = re.findall(r'<t:ItemId Id="([^"]+)" ChangeKey="([^"]+)"', body)
@@ -193,12 +183,8 @@ class EwsMailbox:
                 assert change_key == f"ck-{item}"
                 source = next(f for f in self.folders.values() if item in f)
                 self.folders[target][item] = source.pop(item)
-                parts.append('<m:MoveItemResponseMessage ResponseClass="Success"><m:ResponseCode>NoError'
-                             f'</m:ResponseCode><m:Items><t:Message><t:ItemId Id="{item}-moved" ChangeKey="ck"/>'
-                             '</t:Message></m:Items></m:MoveItemResponseMessage>')
-            xml = (f'<m:MoveItemResponse {NS}><m:ResponseMessages>{"".join(parts)}</m:ResponseMessages>'
-                   "</m:MoveItemResponse>")
-            return Reply(200, (HEAD + xml + "</s:Body></s:Envelope>").encode(), "text/xml; charset=utf-8")
+                parts.append(f'<m:Items><t:Message><t:ItemId Id="{item}-moved" ChangeKey="ck"/></t:Message></m:Items>')
+            return _xml(response("MoveItem", parts))
         raise AssertionError(f"unexpected EWS operation {op}: {body[:300]}")
 
 
@@ -212,12 +198,9 @@ def ews_path(tmp_path, monkeypatch):
 def test_ews_mail_becomes_records_and_moves_to_the_taken_folder(ews_path, cli, certificate):
     mailbox = EwsMailbox(_messages())
     with HttpsServer(certificate, mailbox.answer) as server:
-        for label, value in (("收件方式", "Exchange EWS"), ("EWS地址", server.url + "/EWS/Exchange.asmx"),
-                             ("EWS认证方式", "Basic"), ("邮件账号", "svc-mail")):
-            set_setting(ews_path, label, value)
-        done = cli("intake", ews_path, "--now", LATER, "--json")
-        mailbox.folders["inbox-id"]["AAMk0100"] = LATE_ONE
-        again = cli("intake", ews_path, "--now", LATER, "--json")
+        settings = (("收件方式", "Exchange EWS"), ("EWS地址", server.url + "/EWS/Exchange.asmx"),
+                    ("EWS认证方式", "Basic"), ("邮件账号", "svc-mail"))
+        done, again = _take_twice(cli, ews_path, settings, mailbox.folders["inbox-id"])
     assert done.code == 0, done.err
     assert done.json()["source"] == "Exchange EWS" and done.json()["counts"]["new"] == 3
     assert sorted(r["电子邮箱"] for r in by_header(ews_path, "服务记录") if r["服务渠道"] == "邮件") == \

@@ -20,6 +20,7 @@ import openpyxl
 import pytest
 
 from servicebook.sidecar import Sidecar
+from tests.support.ews import HEAD, NS
 from tests.support.https import HttpsServer, Reply
 from tests.support.mailbook import EXPECTED, NOW, RECIPIENTS, SENDER, SUPERVISOR, mail_workbook
 from tests.support.smtp import Behaviour, SmtpServer
@@ -313,12 +314,6 @@ def test_a_run_killed_midway_and_rerun_sends_nothing_twice(tmp_path, certificate
 
 # ---------------------------------------------------------------- EWS
 
-HEAD = ('<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/">'
-        '<s:Header><h:ServerVersionInfo MajorVersion="15" MinorVersion="1" MajorBuildNumber="2507" '
-        'MinorBuildNumber="6" Version="V2017_07_11" '
-        'xmlns:h="http://schemas.microsoft.com/exchange/services/2006/types"/></s:Header><s:Body>')
-NS = ('xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" '
-      'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"')
 
 
 def ews_answer(busy_first: int = 0):

@@ -59,7 +59,9 @@ def key_figures(path, title):
 def section(path, title, heading):
     """The rows of one table of the report, under the section whose title starts with `heading`."""
     rows = [list(r) for r in openpyxl.load_workbook(path)[title].iter_rows(values_only=True)]
-    start = next(i for i, r in enumerate(rows) if isinstance(r[0], str) and r[0].startswith(heading))
+    named = re.compile(rf"^[一二三四五六七八九十]+、{re.escape(heading)}")   # a section by its name
+    start = next(i for i, r in enumerate(rows) if isinstance(r[0], str) and (r[0].startswith(heading)
+                                                                             or named.match(r[0])))
     header, body = rows[start + 1], []
     for r in rows[start + 2:]:
         if r[0] is None or (isinstance(r[0], str) and re.match(r"^[一二三四五六七八九十]+、", r[0])):

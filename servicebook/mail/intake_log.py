@@ -41,16 +41,19 @@ class IntakeLog:
         with closing(self._connect()) as db:
             return {row[0] for row in db.execute("SELECT identity FROM intake")}
 
-    def remember(self, taken: Iterable[tuple[str, str, str, str]], when: datetime) -> None:
-        """(identity, outcome, ticket, sender) of each message taken, in one transaction."""
-        rows = [(*item, when.isoformat(sep=" ")) for item in taken]
+    def _write(self, statement: str, rows: list[tuple]) -> None:
+        """`statement` for each row, in one transaction."""
         if not rows:
             return
         with closing(self._connect()) as db:
             db.execute("BEGIN IMMEDIATE")
-            db.executemany("INSERT OR IGNORE INTO intake (identity, outcome, ticket, sender, taken_at) "
-                           "VALUES (?, ?, ?, ?, ?)", rows)
+            db.executemany(statement, rows)
             db.execute("COMMIT")
+
+    def remember(self, taken: Iterable[tuple[str, str, str, str]], when: datetime) -> None:
+        """(identity, outcome, ticket, sender) of each message taken."""
+        self._write("INSERT OR IGNORE INTO intake (identity, outcome, ticket, sender, taken_at) VALUES (?, ?, ?, ?, ?)",
+                    [(*item, when.isoformat(sep=" ")) for item in taken])
 
     def bounced(self) -> dict[str, str]:
         """Customer address -> why mail to it bounced."""
@@ -60,11 +63,6 @@ class IntakeLog:
             return dict(db.execute("SELECT address, reason FROM bounced"))
 
     def bounce(self, addresses: Iterable[tuple[str, str]], when: datetime) -> None:
-        rows = [(address, reason, when.isoformat(sep=" ")) for address, reason in addresses]
-        if not rows:
-            return
-        with closing(self._connect()) as db:
-            db.execute("BEGIN IMMEDIATE")
-            db.executemany("INSERT INTO bounced (address, reason, at) VALUES (?, ?, ?) "
-                           "ON CONFLICT(address) DO UPDATE SET reason = excluded.reason, at = excluded.at", rows)
-            db.execute("COMMIT")
+        self._write("INSERT INTO bounced (address, reason, at) VALUES (?, ?, ?) "
+                    "ON CONFLICT(address) DO UPDATE SET reason = excluded.reason, at = excluded.at",
+                    [(address, reason, when.isoformat(sep=" ")) for address, reason in addresses])

@@ -97,6 +97,16 @@ service imap-login {{
 """
 
 
+def stop(process: subprocess.Popen) -> None:
+    """End a server the tests started: asked first, then made to."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextlib.contextmanager
 def dovecot(cert: Certificate) -> Iterator[Imap]:
     if shutil.which("dovecot") is None:
@@ -126,10 +136,5 @@ def dovecot(cert: Certificate) -> Iterator[Imap]:
             time.sleep(0.05)
         yield Imap("127.0.0.1", port, USER, PASSWORD, folder)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         shutil.rmtree(folder, ignore_errors=True)

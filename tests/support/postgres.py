@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.dovecot import free_port
+from tests.support.dovecot import free_port, stop
 
 USER, PASSWORD, DATABASE = "servicebook", "pg-secret-1", "postgres"
 
@@ -72,10 +72,5 @@ def postgres() -> Iterator[Postgres]:
             time.sleep(0.1)
         yield Postgres(port)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
         shutil.rmtree(folder, ignore_errors=True)
