@@ -178,3 +178,49 @@ def test_the_nightly_run_syncs_last_when_the_settings_say_so(demo, server, tmp_p
     assert wrong.returncode == 1
     assert "数据库同步失败（工作簿和邮件不受影响，下次运行再同步）" in wrong.stderr
     assert json.loads(wrong.stdout)["sync"] is None
+
+
+def test_a_sync_to_postgresql_killed_at_any_moment_leaves_it_before_or_after(tmp_path_factory, tmp_path, server,
+                                                                              monkeypatch):
+    monkeypatch.setenv("SERVICEBOOK_DB_PASSWORD", PASSWORD)   # the killed processes inherit it
+    env = {}
+    source = _demo(tmp_path_factory.mktemp("pg-big"), records=3000)
+    base = _copy(source, tmp_path / "base")
+    changed = _copy(source, tmp_path / "changed")
+    wb = openpyxl.load_workbook(changed)   # a day of changes: many statuses, a few rows gone
+    ws = wb["服务记录"]
+    status = next(c.column for c in ws[1] if c.value == "处理状态")
+    for row in range(2, 1500):
+        ws.cell(row, status).value = "处理中"
+    ws.delete_rows(1600, 20)
+    wb.save(changed)
+
+    def database(name: str) -> str:
+        with psycopg.connect(host="127.0.0.1", port=server.port, user=USER, password=PASSWORD, dbname="postgres",
+                             autocommit=True) as db:
+            db.execute(f'CREATE DATABASE "{name}"')
+        url = server.url.rsplit("/", 1)[0] + f"/{name}"
+        _sync(base, "--db", url, env=env)   # the database as last night's sync left it
+        return url
+
+    def snapshot(url: str) -> dict:
+        name = url.rsplit("/", 1)[1]
+        return _snapshot(lambda: psycopg.connect(host="127.0.0.1", port=server.port, user=USER, password=PASSWORD,
+                                                 dbname=name))
+
+    clean = database("clean")
+    before = snapshot(clean)
+    start = time.monotonic()
+    _sync(changed, "--db", clean, env=env)
+    seconds = time.monotonic() - start
+    after = snapshot(clean)
+    assert after != before
+    results = {}
+    for n, fraction in enumerate((0.3, 0.5, 0.7, 0.8, 0.9, 0.95)):
+        url = database(f"kill{n}")
+        case = _copy(changed, tmp_path / f"kill-{n}")
+        runs.kill_at(runs.command("sync", case, NOW, "--db", url), case, runs.after(fraction * seconds))
+        state = snapshot(url)
+        results[fraction] = "before" if state == before else "after" if state == after else "neither"
+    assert "neither" not in results.values(), results
+    assert "before" in results.values(), results   # some kills did come mid-sync
