@@ -106,18 +106,23 @@ def test_changes_deletions_and_new_rows_reach_the_database(demo, tmp_path):
     assert runs_logged[-1] == (0, 1, 1)
 
 
-def test_a_sync_killed_at_any_moment_leaves_the_database_before_or_after(tmp_path_factory, tmp_path):
-    source = _demo(tmp_path_factory.mktemp("big"), records=3000)
-    path = _copy(source, tmp_path / "base")
-    _sync(path)
-    before = _snapshot(lambda: sqlite3.connect(_sqlite(path)))
-    wb = openpyxl.load_workbook(path)   # a day of changes: many statuses, a few rows gone
+def _a_days_changes(path) -> None:
+    """Many statuses changed, a few rows gone: a sync with a lot to write."""
+    wb = openpyxl.load_workbook(path)
     ws = wb["服务记录"]
     status = next(c.column for c in ws[1] if c.value == "处理状态")
     for row in range(2, 1500):
         ws.cell(row, status).value = "处理中"
     ws.delete_rows(1600, 20)
     wb.save(path)
+
+
+def test_a_sync_killed_at_any_moment_leaves_the_database_before_or_after(tmp_path_factory, tmp_path):
+    source = _demo(tmp_path_factory.mktemp("big"), records=3000)
+    path = _copy(source, tmp_path / "base")
+    _sync(path)
+    before = _snapshot(lambda: sqlite3.connect(_sqlite(path)))
+    _a_days_changes(path)
     clean = _copy(path, tmp_path / "clean")
     start = time.monotonic()
     _sync(clean)
@@ -187,13 +192,7 @@ def test_a_sync_to_postgresql_killed_at_any_moment_leaves_it_before_or_after(tmp
     source = _demo(tmp_path_factory.mktemp("pg-big"), records=3000)
     base = _copy(source, tmp_path / "base")
     changed = _copy(source, tmp_path / "changed")
-    wb = openpyxl.load_workbook(changed)   # a day of changes: many statuses, a few rows gone
-    ws = wb["服务记录"]
-    status = next(c.column for c in ws[1] if c.value == "处理状态")
-    for row in range(2, 1500):
-        ws.cell(row, status).value = "处理中"
-    ws.delete_rows(1600, 20)
-    wb.save(changed)
+    _a_days_changes(changed)
 
     def database(name: str) -> str:
         with psycopg.connect(host="127.0.0.1", port=server.port, user=USER, password=PASSWORD, dbname="postgres",

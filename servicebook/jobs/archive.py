@@ -92,17 +92,22 @@ def _kinds(table: SheetTable) -> dict[str, str]:
     return {table.headers.headers[c.key]: c.type for c in table.definition.columns if c.key in table.headers.headers}
 
 
-def _verify(path: Path, key: str, headers: dict[int, str], rows: list[list[object]]) -> None:
-    """Every cell of the moved rows is in the archive, under its header."""
-    table = load_book(path, definition()).table(key)
-    grid = sheet_grids(path, [table.title])[table.title]
-    found = {text: col for col, text in _headers(grid, table).items()}
-    stored = [tuple(as_text(r[found[h] - 1]) if found.get(h) and found[h] <= len(r) else "" for h in headers.values())
-              for r in grid[table.headers.row:]]
-    for row in rows:
-        wanted = tuple(as_text(row[col - 1]) if col <= len(row) else "" for col in headers)
-        if wanted not in stored:
-            raise CannotRun(t("archive.not_verified", archive=path.name, sheet=table.title))
+def _verify(path: Path, moved: dict[str, tuple[dict[int, str], list[list[object]]]]) -> None:
+    """Every cell of the moved rows (sheet key -> their headers and rows) is in the archive, under
+    its header; the archive is read once."""
+    book = load_book(path, definition())
+    tables = {key: book.table(key) for key in moved}
+    grids = sheet_grids(path, [table.title for table in tables.values()])
+    for key, (headers, rows) in moved.items():
+        table = tables[key]
+        grid = grids[table.title]
+        found = {text: col for col, text in _headers(grid, table).items()}
+        stored = {tuple(as_text(r[found[h] - 1]) if found.get(h) and found[h] <= len(r) else "" for h in
+                        headers.values()) for r in grid[table.headers.row:]}
+        for row in rows:
+            wanted = tuple(as_text(row[col - 1]) if col <= len(row) else "" for col in headers)
+            if wanted not in stored:
+                raise CannotRun(t("archive.not_verified", archive=path.name, sheet=table.title))
 
 
 def _close_up(edits: Edits, table: SheetTable, grid: list[list[object]], moving: set[int]) -> None:
@@ -133,23 +138,20 @@ def archive(session: Session, before: date) -> ArchiveReport:
     # The numbers leave the workbook: remember them first, so numbering never gives them again.
     counters = counters_of(list(moving.tickets))
     session.sidecar.raise_counters(counters)
+    headers = {key: _headers(grids[table.title], table) for key, table in tables.items()}
     for year in sorted(moving.years):
         target = archive_path(session.path, year)
+        moved = {key: (headers[key], rows) for key, table in tables.items()
+                 if (rows := [grids[table.title][table.row_numbers[i] - 1] for i in by_year[key].get(year, [])])}
         if not target.exists():
             init(target)
         with open_session(target, now=session.now) as archived:
             edits = Edits()
-            for key, table in tables.items():
-                rows = [grids[table.title][table.row_numbers[i] - 1] for i in by_year[key].get(year, [])]
-                if rows:
-                    _append(archived, edits, key, _headers(grids[table.title], table), rows, _kinds(table))
+            for key, (names, rows) in moved.items():
+                _append(archived, edits, key, names, rows, _kinds(tables[key]))
             archived.save(edits)
-        report.archives[target.name] = {}
-        for key, table in tables.items():
-            rows = [grids[table.title][table.row_numbers[i] - 1] for i in by_year[key].get(year, [])]
-            if rows:
-                _verify(target, key, _headers(grids[table.title], table), rows)
-                report.archives[target.name][key] = len(rows)
+        _verify(target, moved)
+        report.archives[target.name] = {key: len(rows) for key, (_names, rows) in moved.items()}
     edits = Edits()
     edits.raise_counters(counters)
     for key, table in tables.items():

@@ -7,7 +7,7 @@ report, or, when that file exists, a sheet added to it (or rebuilt) by the lossl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -56,8 +56,7 @@ def _read_team(path: Path, now: datetime | None) -> tuple[TeamRecords, str, str]
 def department_report(paths: list[Path], out: Path, period: Period, now: datetime | None = None) -> DepartmentReport:
     read = [_read_team(Path(p), now) for p in paths]
     names = _team_names([team.team for team, _, _ in read], [Path(p) for p in paths])
-    teams = [TeamRecords(name, team.table, team.vocab, team.sla, team.reopened, team.care)
-             for name, (team, _, _) in zip(names, read, strict=True)]
+    teams = [replace(team, team=name) for name, (team, _, _) in zip(names, read, strict=True)]
     current, previous = department_figures(teams, period)
     own = [TeamFigures(team.team, report_figures(team.table, team.vocab, team.sla, period, team.reopened,
                                                  team.care)[0], clock)

@@ -118,18 +118,19 @@ def team_addresses(session: Session) -> frozenset[str]:
     return frozenset(a.strip().lower() for a in found if a and "@" in a)
 
 
-def _customer_emails(session: Session) -> dict[str, str]:
+def customer_profiles(session: Session) -> dict[str, dict]:
+    """客户档案 rows by their address (lower case)."""
     customers = session.book.table("customers")
     if customers is None or not customers.has("email"):
         return {}
-    return {as_text(customers.get("customer_id", i)): as_text(customers.get("email", i)).lower()
-            for i in range(len(customers)) if customers.get("email", i)}
+    return {as_text(customers.get("email", i)).lower(): customers.row(i) for i in range(len(customers))
+            if customers.get("email", i)}
 
 
-def known(session: Session, records: SheetTable) -> Known:
+def known(session: Session, records: SheetTable, profiles: dict[str, dict]) -> Known:
     vocab = session.book.vocab
     closed, awaiting = vocab.word("status", "closed"), vocab.word("status", "awaiting")
-    emails = _customer_emails(session)
+    emails = {as_text(row.get("customer_id")): address for address, row in profiles.items()}
     cases = {}
     for i in range(len(records)):
         ticket = as_text(records.get("ticket_no", i))
@@ -179,15 +180,8 @@ class Intake:
         self.new_rows: list[dict] = []
         self.progress_rows: list[dict] = []
         self.changes: dict[str, dict[int, object]] = {}
-        self.profiles = self._profiles()
-        self.known = known(session, self.records)
-
-    def _profiles(self) -> dict[str, dict]:
-        customers = self.session.book.table("customers")
-        if customers is None or not customers.has("email"):
-            return {}
-        return {as_text(customers.get("email", i)).lower(): customers.row(i) for i in range(len(customers))
-                if customers.get("email", i)}
+        self.profiles = customer_profiles(session)
+        self.known = known(session, self.records, self.profiles)
 
     def change(self, key: str, index: int, value: object) -> None:
         self.changes.setdefault(key, {})[index] = value
@@ -254,7 +248,7 @@ class Intake:
 
     def write(self) -> None:
         if self.new_rows:
-            self.records = self._append(self.records, self.new_rows, "records")
+            self.records = self._append(self.records, self.new_rows)
         for key, values in self.changes.items():
             col = self.edits.column_for(self.records, key)
             sheet = self.edits.sheet(self.records.title, self.records.headers.row)
@@ -269,9 +263,9 @@ class Intake:
             if progress is None:
                 self._new_progress_sheet()
             else:
-                self.report.progress = self._append(progress, self.progress_rows, "progress")
+                self.report.progress = self._append(progress, self.progress_rows)
 
-    def _append(self, table: SheetTable, rows: list[dict], sheet_key: str) -> SheetTable:
+    def _append(self, table: SheetTable, rows: list[dict]) -> SheetTable:
         first = self.edits.rows_for(table, len(rows))
         sheet = self.edits.sheet(table.title, table.headers.row)
         keys = [c.key for c in table.definition.columns if table.has(c.key) or c.key == "source_message"]
@@ -299,8 +293,8 @@ class Intake:
         sheet.formats[columns["at"]] = DATETIME
 
 
-def _take(intake: Intake, raw: Raw, message: Incoming, knows: Known) -> Taken:
-    decision = decide_message(message, knows)
+def _take(intake: Intake, raw: Raw, message: Incoming) -> Taken:
+    decision = decide_message(message, intake.known)
     item = Taken(raw.label, message.identity, decision.kind, message.sender, message.subject, decision.ticket,
                  why=decision.why, attachments=message.attachments)
     if decision.kind == NEW:
@@ -311,14 +305,12 @@ def _take(intake: Intake, raw: Raw, message: Incoming, knows: Known) -> Taken:
     elif decision.kind in (REPLY, CONFIRM, RATING):
         intake.join(message, decision, item)
     elif decision.kind == BOUNCE:
-        bounce = message.bounce
+        bounce, now = message.bounce, intake.session.now
+        reason = bounce.reason or t("intake.bounce_no_reason")
         with Ledger(intake.session.sidecar) as ledger:
-            hits = ledger.bounced(bounce.original_ids, bounce.reason or t("intake.bounce_no_reason"),
-                                  intake.session.now)
+            hits = ledger.bounced(bounce.original_ids, reason, now)
         item.ticket = "、".join(sorted({h.ticket for h in hits})) or None
-        IntakeLog(intake.session.sidecar).bounce(
-            [(address, bounce.reason or t("intake.bounce_no_reason")) for address in bounce.recipients],
-            intake.session.now)
+        IntakeLog(intake.session.sidecar).bounce([(address, reason) for address in bounce.recipients], now)
     return item
 
 
@@ -333,7 +325,7 @@ def intake_edits(session: Session, edits: Edits) -> IntakeReport:
     if not raws:
         return report
     intake = Intake(session, edits, report)
-    knows, seen = intake.known, seen_before(session)
+    seen = seen_before(session)
     for raw in raws:
         try:
             message = _parse(raw, session)
@@ -346,7 +338,7 @@ def intake_edits(session: Session, edits: Edits) -> IntakeReport:
             report.keys.append((raw.key, message.identity, "seen", "", message.sender))
             continue
         seen.add(message.identity)   # the same message twice in one batch is taken once
-        item = _take(intake, raw, message, knows)
+        item = _take(intake, raw, message)
         report.items.append(item)
         report.keys.append((raw.key, message.identity, item.kind, item.ticket or "", message.sender))
     intake.write()
@@ -384,16 +376,11 @@ def wanted(session: Session) -> bool:
 
 def keep_attachments(session: Session, report: IntakeReport) -> None:
     """Save each message's attachments under attachments/<记录编号>/, before the workbook naming
-    them is saved (the folder is named by the record's number, given by the numbering step)."""
-    records = session.records()
+    them is saved (the folder is named by the record's number: `new_numbers` first)."""
     for item in report.items:
-        if not item.attachments:
+        if not item.attachments or not item.ticket:
             continue
-        ticket = item.ticket or (as_text(records.get("ticket_no", item.index)) if item.index is not None else "")
-        if not ticket:
-            continue
-        item.ticket = ticket
-        folder = session.sidecar.folder / "attachments" / ticket
+        folder = session.sidecar.folder / "attachments" / item.ticket
         folder.mkdir(parents=True, exist_ok=True)
         for attachment in item.attachments:
             (folder / attachment.name).write_bytes(attachment.data)

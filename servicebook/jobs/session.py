@@ -52,6 +52,8 @@ class Session:
     # cells this session has written since: what lets a save leave out what would not change.
     read: dict[str, SheetTable] | None = field(default=None, repr=False)
     _touched: set[tuple[str, int, int]] = field(default_factory=set, repr=False)
+    # The file's digest after this session's last write (the writer refuses a file changed since).
+    _written: str | None = field(default=None, repr=False)
 
     def __enter__(self) -> Session:
         return self
@@ -118,14 +120,15 @@ class Session:
         if known is not None:
             known.update({title: _digest(sheet.highlights) for title, sheet in edits.sheets.items()
                           if sheet.highlights})
-            self.sidecar.remember_written(file_digest(self.path), known)
+            self._written = file_digest(self.path)
+            self.sidecar.remember_written(self._written, known)
         return saved
 
     def _drop_known_highlights(self, edits: Edits) -> dict[str, str]:
         """Conditional formats the tool wrote in its last write, into a file nobody has saved since,
         are there as written: they are left out. Returns what is known to be in the file."""
         last_file, last = self.sidecar.written()
-        if not last_file or last_file != file_digest(self.path):
+        if not last_file or last_file != (self._written or file_digest(self.path)):
             return {}
         for title, sheet in edits.sheets.items():
             if sheet.highlights and last.get(title) == _digest(sheet.highlights):

@@ -40,8 +40,14 @@ def _decode(raw: bytes, declared: str | None) -> str:
     return raw.decode("gb18030", errors="replace")
 
 
-def _surrogates(text: str) -> bool:
+def _raw_bytes(text: str) -> bool:
+    """Whether the parser kept raw 8-bit bytes in this text (no RFC 2047 encoding: older Chinese
+    clients send GBK headers and file names this way)."""
     return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def _unescaped(text: str) -> str:
+    return _decode(text.encode("utf-8", "surrogateescape"), None) if _raw_bytes(text) else text
 
 
 def _header(message: Message, name: str) -> str:
@@ -49,9 +55,8 @@ def _header(message: Message, name: str) -> str:
     raw = next((value for key, value in message.raw_items() if key.lower() == wanted), None)
     if raw is None:
         return ""
-    if _surrogates(raw):
-        # Raw 8-bit header bytes (no RFC 2047 encoding): older Chinese clients send GBK this way.
-        text = _decode(raw.encode("utf-8", "surrogateescape"), None)
+    if _raw_bytes(raw):
+        text = _unescaped(raw)
     else:
         try:
             text = str(message[name])
@@ -138,14 +143,8 @@ def _attachments(message: Message) -> tuple[Attachment, ...]:
         if not name and part.get_content_disposition() != "attachment":
             continue
         data = part.get_payload(decode=True) or b""
-        found.append(Attachment(safe_name(_decode_name(name) if name else "附件"), data))
+        found.append(Attachment(safe_name(_unescaped(name) if name else "附件"), data))
     return tuple(found)
-
-
-def _decode_name(name: str) -> str:
-    if _surrogates(name):
-        return _decode(name.encode("utf-8", "surrogateescape"), None)
-    return name
 
 
 def _bounce(message: Message) -> Bounce | None:
@@ -176,6 +175,11 @@ def _bounce(message: Message) -> Bounce | None:
     return Bounce(tuple(originals), tuple(recipients), "；".join(r for r in reasons if r)[:300])
 
 
+def _auto_headers(message: Message) -> dict[str, str]:
+    """The headers that say a message is automatic, by lower-case name, where present."""
+    return {name: _header(message, name) for name in AUTO_HEADERS if message.get(name) is not None}
+
+
 def from_message(message: Message, data: bytes, zone: ZoneInfo, now: datetime) -> Incoming:
     senders = getaddresses([_header(message, "From")])
     name, address = senders[0] if senders else ("", "")
@@ -183,13 +187,12 @@ def from_message(message: Message, data: bytes, zone: ZoneInfo, now: datetime) -
     identity = msgid or "sha256:" + hashlib.sha256(data).hexdigest()
     replies = _ids(_header(message, "In-Reply-To")) + list(reversed(_ids(_header(message, "References"))))
     subject = _header(message, "Subject")
-    headers = {name: _header(message, name) for name in AUTO_HEADERS if message.get(name) is not None}
     bounce = _bounce(message)
     return Incoming(
         identity=identity, message_id=msgid, replies_to=tuple(dict.fromkeys(replies)),
         sender=address.strip().lower(), sender_name=name.strip().strip('"'), subject=subject,
         sent_at=_local(_header(message, "Date"), zone, now), text=_body(message) if bounce is None else "",
-        auto=auto_reason(headers, subject), bounce=bounce,
+        auto=auto_reason(_auto_headers(message), subject), bounce=bounce,
         attachments=_attachments(message) if bounce is None else (),
     )
 
@@ -248,12 +251,11 @@ def _from_outlook(msg, data: bytes, zone: ZoneInfo, now: datetime) -> Incoming:
         sent_at = sent.astimezone(zone).replace(tzinfo=None, microsecond=0) if sent.tzinfo else sent
     else:
         sent_at = now
-    auto_headers = {h: _header(headers, h) for h in AUTO_HEADERS if headers.get(h) is not None}
     attachments = tuple(Attachment(safe_name(str(a.longFilename or a.shortFilename or "附件")), bytes(a.data or b""))
                         for a in msg.attachments if isinstance(getattr(a, "data", None), bytes | bytearray))
     return Incoming(
         identity=msgid or "sha256:" + hashlib.sha256(data).hexdigest(), message_id=msgid,
         replies_to=tuple(dict.fromkeys(replies)), sender=address.strip().lower(), sender_name=name.strip(),
-        subject=subject, sent_at=sent_at, text=body, auto=auto_reason(auto_headers, subject),
+        subject=subject, sent_at=sent_at, text=body, auto=auto_reason(_auto_headers(headers), subject),
         attachments=attachments,
     )

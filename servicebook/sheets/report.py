@@ -120,6 +120,14 @@ class _Writer:
         self.row = top + len(rows) + 1
         return top, top + len(rows)
 
+    def boxed_row(self, row: int, values: list, formats: list[str | None]) -> None:
+        """One row of a table of figures, each cell with its own number format."""
+        for col, (value, fmt) in enumerate(zip(values, formats, strict=True), start=1):
+            cell = self.ws.cell(row=row, column=col, value=value)
+            cell.border = _BOX
+            if fmt:
+                cell.number_format = fmt
+
     def note(self, text: str) -> None:
         self.merged(text, font(italic=True, color="808080"))
 
@@ -205,12 +213,7 @@ def build_report_sheet(ws: Worksheet, current: Figures, previous: Figures, meta:
     key_rows = _key_rows(current, previous)
     for offset, (name, cur, prev, target, verdict, fmt, definition) in enumerate(key_rows, 1):
         values = [*_rows_or_dash([name, cur, prev]), target, verdict, _change(cur, prev, fmt), definition]
-        formats = [None, fmt, fmt, fmt, None, SIGNED[fmt], None]
-        for col, (value, number_format) in enumerate(zip(values, formats, strict=True), start=1):
-            cell = ws.cell(row=top + offset, column=col, value=value)
-            cell.border = _BOX
-            if number_format:
-                cell.number_format = number_format
+        w.boxed_row(top + offset, values, [None, fmt, fmt, fmt, None, SIGNED[fmt], None])
         colour = {t("report.met"): "006100", t("report.not_met"): "9C0006"}.get(verdict)
         if colour:
             ws.cell(row=top + offset, column=5).font = font(bold=True, color=colour)
@@ -307,11 +310,7 @@ def _team_comparison(w: _Writer, current: Figures, teams: list[TeamFigures]) -> 
             for key, _fmt in COMPARED]
     top, _ = w.table(headers, [], [None] * len(headers))
     for offset, ((_key, fmt), values) in enumerate(zip(COMPARED, rows, strict=True), start=1):
-        for col, value in enumerate(values, start=1):
-            cell = w.ws.cell(row=top + offset, column=col, value=value)
-            cell.border = _BOX
-            if col > 1:
-                cell.number_format = fmt
+        w.boxed_row(top + offset, values, [None, *[fmt] * (len(values) - 1)])
     w.row = top + len(rows) + 1
 
 

@@ -5,7 +5,6 @@ waits the server's Retry-After a bounded number of times."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from urllib.parse import quote
 
@@ -14,7 +13,7 @@ import requests
 from servicebook.errors import CannotRun
 from servicebook.mail.sources import UNREADABLE_FOLDER, Raw
 from servicebook.mail.transports import Setup
-from servicebook.mail.transports.graph import MAX_BACK_OFF, RETRIES, TIMEOUT, TokenError, msal_token_provider
+from servicebook.mail.transports.graph import RETRIES, TIMEOUT, TokenError, msal_token_provider, waited_out
 from servicebook.text import t
 
 PAGE = 50
@@ -50,8 +49,7 @@ class GraphSource:
                 response = self.session.request(method, url, headers=headers, timeout=TIMEOUT, **kwargs)
             except requests.RequestException as error:
                 raise CannotRun(t("intake.graph_failed", error=type(error).__name__)) from None
-            if response.status_code in (429, 503, 504) and attempt < RETRIES:
-                time.sleep(min(float(response.headers.get("Retry-After") or 2 ** attempt), MAX_BACK_OFF))
+            if waited_out(response, attempt):
                 continue
             if response.status_code >= 400:
                 raise CannotRun(t("intake.graph_refused", code=response.status_code, error=response.text[:200]))

@@ -18,7 +18,7 @@ BATCH = 100
 
 
 def from_settings(setup: Setup) -> ImapSource:
-    user = setup.require("imap_username") if setup.text("imap_username") else setup.require("mail_username")
+    user = setup.text("imap_username") or setup.require("mail_username")
     password = setup.require_secret("imap_password", user)
     return ImapSource(setup.require("imap_host"), int(setup.settings["imap_port"]), setup.settings["imap_security"],
                       user, password, setup.text("imap_folder") or "INBOX", setup.text("imap_taken") or "已处理")

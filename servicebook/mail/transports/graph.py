@@ -26,6 +26,15 @@ class TokenError(Exception):
     pass
 
 
+def waited_out(response: requests.Response, attempt: int) -> bool:
+    """Throttled (429, 503, 504) with tries left: wait the server's Retry-After, bounded, and say
+    to try again."""
+    if response.status_code not in (429, 503, 504) or attempt >= RETRIES:
+        return False
+    time.sleep(min(float(response.headers.get("Retry-After") or 2 ** attempt), MAX_BACK_OFF))
+    return True
+
+
 def msal_token_provider(login_url: str, tenant: str, client_id: str, secret: str, graph_url: str) -> Callable[[], str]:
     """Client-credentials tokens for Graph, cached by msal until they expire."""
     import msal
@@ -87,8 +96,7 @@ class GraphTransport:
                 return Outcome.unknown(t("mail.connection_lost", error=type(error).__name__))
             if response.status_code in (200, 201, 202):
                 return Outcome.draft() if self.save == "draft" else Outcome.sent()
-            if response.status_code in (429, 503, 504) and attempt < RETRIES:
-                time.sleep(min(float(response.headers.get("Retry-After") or 2 ** attempt), MAX_BACK_OFF))
+            if waited_out(response, attempt):
                 continue
             return Outcome.failed(t("mail.graph_refused", code=response.status_code, error=_graph_error(response)))
         return Outcome.failed(t("mail.server_busy", attempts=RETRIES + 1))
