@@ -54,7 +54,9 @@ def demo(tmp_path_factory) -> Path:
 
 
 def _copy(demo: Path, folder: Path, messages: dict[str, bytes]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
+    """A copy with its inbox filled and nothing else beside it (no state from an earlier attempt)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
     path = folder / demo.name
     shutil.copy2(demo, path)
     mails.drop(_inbox(path), messages)
@@ -117,13 +119,13 @@ def _wrong_after(path: Path, verb: str, expected: Counter, typed: dict, messages
 @pytest.mark.parametrize("verb", ["intake", "run"])
 def test_killed_at_any_moment_and_run_again_each_message_is_taken_once(demo, clean, tmp_path, verb):
     messages, expected, seconds, typed = clean
-    moments = {f"after-{f:.2f}": runs.after(f * seconds) for f in (0.05, 0.15, 0.25, 0.35, 0.45)}
+    moments = {f"after-{f:.2f}": f for f in (0.05, 0.15, 0.25, 0.35, 0.45)}
     moments |= {"save-begins": runs.saving(1), "save-half-written": runs.saving(1, 300_000),
                 "save-done": runs.saved(1), "first-moved": _moved(2), "half-moved": _moved(21)}
 
     def case(name: str) -> tuple[str, list[str]]:
-        path = _copy(demo, tmp_path / name, messages)
-        if not runs.kill_at(runs.command(verb, path, NOW), path, moments[name]):
+        path = runs.kill_case(lambda: _copy(demo, tmp_path / name, messages), verb, NOW, moments[name], seconds)
+        if path is None:
             return name, ["the command finished before this moment came"]
         return name, _wrong_after(path, verb, expected, typed, messages)
 

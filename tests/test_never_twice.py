@@ -46,6 +46,12 @@ def _copy(source: Path, folder: Path) -> Path:
     return target
 
 
+def _fresh_copy(source: Path, folder: Path) -> Path:
+    """A copy with nothing beside it: no outbox or state left by an earlier attempt."""
+    shutil.rmtree(folder, ignore_errors=True)
+    return _copy(source, folder)
+
+
 def _clean(source: Path, folder: Path, verb: str, code: int) -> Clean:
     path = _copy(source, folder)
     start = time.monotonic()
@@ -106,10 +112,12 @@ def _after_interruption(path: Path, before: bytes, verb: str, clean: Clean) -> l
 
 
 def _kill_everywhere(source: Path, base: Path, verb: str, clean: Clean, moments: dict) -> None:
+    """Each moment is an event to watch for, or a fraction of the way through the run."""
+    before = source.read_bytes()
+
     def case(name: str) -> tuple[str, list[str]]:
-        path = _copy(source, base / name)
-        before = path.read_bytes()
-        if not runs.kill_at(runs.command(verb, path, NOW), path, moments[name]):
+        path = runs.kill_case(lambda: _fresh_copy(source, base / name), verb, NOW, moments[name], clean.seconds)
+        if path is None:
             return name, ["the command finished before this moment came"]
         return name, _after_interruption(path, before, verb, clean)
 
@@ -121,7 +129,7 @@ def _kill_everywhere(source: Path, base: Path, verb: str, clean: Clean, moments:
 
 def test_a_run_killed_at_any_moment_and_run_again_sends_each_email_once(demo, clean_run, tmp_path):
     total = clean_run.files
-    moments = {f"after-{f:.2f}-of-the-run": runs.after(f * clean_run.seconds) for f in
+    moments = {f"after-{f:.2f}-of-the-run": f for f in
                (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)}
     moments |= {
         "first-save-begins": runs.saving(1), "first-save-half-written": runs.saving(1, 300_000),
@@ -137,7 +145,7 @@ def test_a_run_killed_at_any_moment_and_run_again_sends_each_email_once(demo, cl
 
 def test_mail_killed_at_any_moment_and_run_again_sends_each_email_once(numbered, clean_mail, tmp_path):
     total = clean_mail.files
-    moments = {f"after-{f:.2f}-of-mail": runs.after(f * clean_mail.seconds) for f in (0.3, 0.5, 0.7, 0.9)}
+    moments = {f"after-{f:.2f}-of-mail": f for f in (0.3, 0.5, 0.7, 0.9)}
     moments |= {"first-email": runs.emails(1), "half-the-emails": runs.emails(total // 2),
                 "last-email": runs.emails(total), "log-save-begins": runs.saving(1), "log-save-done": runs.saved(1)}
     _kill_everywhere(numbered, tmp_path, "mail", clean_mail, moments)

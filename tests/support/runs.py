@@ -115,6 +115,30 @@ def kill_at(cmd: list[str], path: Path, moment: Moment, timeout: float = 300) ->
     return killed
 
 
+def kill_part_way(fresh: Callable[[], Path], verb: str, now: str, fraction: float, seconds: float,
+                  attempts: int = 3) -> Path | None:
+    """Kill `verb` on a fresh copy (from `fresh()`) `fraction` of the way through a run that takes
+    `seconds`; the copy it was killed on, or None. A run that finishes first shows this machine is
+    faster right now: its own time becomes the measure for the next attempt, so the kill still comes
+    that fraction of the way through rather than being skipped."""
+    for _ in range(attempts):
+        path = fresh()
+        start = time.monotonic()
+        if kill_at(command(verb, path, now), path, after(fraction * seconds)):
+            return path
+        seconds = time.monotonic() - start
+    return None
+
+
+def kill_case(fresh: Callable[[], Path], verb: str, now: str, moment: Moment | float, seconds: float) -> Path | None:
+    """Kill `verb` at `moment` (an event to watch for, or a fraction of the way through a run that
+    takes `seconds`) on a fresh copy; the copy it was killed on, or None if it finished first."""
+    if isinstance(moment, float):
+        return kill_part_way(fresh, verb, now, moment, seconds)
+    path = fresh()
+    return path if kill_at(command(verb, path, now), path, moment) else None
+
+
 def pause_at(cmd: list[str], path: Path, moment: Moment, action: Callable[[], None],
              env: dict | None = None) -> tuple[int, str]:
     """Start `cmd`, stop it (SIGSTOP) at `moment`, do `action`, let it go on; its exit code and
