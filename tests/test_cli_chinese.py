@@ -8,7 +8,7 @@ import re
 import click
 import pytest
 
-from servicebook.cli import app
+from servicebook.cli import COMMAND_MODULES, app
 from servicebook.cli.chinese import display_width
 from servicebook.text import pairs
 from tests.support.run import servicebook_process
@@ -23,8 +23,8 @@ METAVARS = ("[OPTIONS]", "COMMAND [ARGS]", "TEXT", "PATH", "INTEGER", "FLOAT", "
 def _commands(command: click.Command, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     found = [path]
     if isinstance(command, click.Group):
-        for name, child in sorted(command.commands.items()):
-            found += _commands(child, (*path, name))
+        for name in command.list_commands(None):
+            found += _commands(command.get_command(None, name), (*path, name))
     return found
 
 
@@ -48,8 +48,21 @@ def test_every_help_is_chinese_and_whole(cli, path):
 def test_the_command_list_gives_every_command_its_summary(cli):
     listing = cli("--help").out.split("命令：", 1)[1]
     names = [line.split()[0] for line in listing.splitlines() if line.startswith("  ") and not line.startswith("   ")]
-    assert names == sorted(app.commands)
+    assert names == app.list_commands(None) == sorted(COMMAND_MODULES)
     assert "mail      按邮件规则为记录生成邮件" in listing and "run       定时任务的一键处理" in listing
+
+
+def test_every_command_module_is_named_for_each_of_its_commands():
+    import importlib
+    import pkgutil
+
+    import servicebook.cli as cli_package
+
+    found = {}
+    for info in pkgutil.iter_modules(cli_package.__path__):
+        module = importlib.import_module(f"servicebook.cli.{info.name}")
+        found |= {command.name: info.name for command in getattr(module, "COMMANDS", [])}
+    assert found == COMMAND_MODULES
 
 
 @pytest.mark.parametrize(("args", "expected"), [

@@ -5,6 +5,7 @@ Exit codes: 0 done, 1 problems found in the data, 2 the command could not run.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
@@ -21,33 +22,41 @@ from servicebook.text import t
 chinese.install()   # before any command is declared: some of click's words are taken at declaration
 
 
-@click.group(help=t("cli.main_help"), context_settings={"help_option_names": ["-h", "--help"]})
+# Each command's module, imported only when that command runs (or the list is shown): a command
+# loads the jobs it needs, not every job's libraries — a nightly `run` does not import the demo
+# generator, the archive or the database drivers.
+COMMAND_MODULES = {
+    "init": "workbook_cmds", "check": "workbook_cmds", "validate": "workbook_cmds", "number": "workbook_cmds",
+    "sla": "workbook_cmds", "assign": "people_cmds", "history": "people_cmds", "reveal": "privacy_cmds",
+    "vault": "privacy_cmds", "mail": "mail_cmds", "intake": "mail_cmds", "secret": "mail_cmds",
+    "report": "report_cmd", "sync": "database_cmds", "archive": "database_cmds", "run": "run_cmds",
+    "care": "run_cmds", "schedule": "run_cmds", "demo": "demo_cmd", "addin": "addin_cmds",
+    "selftest": "addin_cmds",
+}
+
+
+class LazyGroup(click.Group):
+    """The top-level group: knows every command's name, loads a command's module when asked for it."""
+
+    def list_commands(self, ctx: click.Context | None) -> list[str]:
+        return sorted(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context | None, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            module = importlib.import_module(f"servicebook.cli.{COMMAND_MODULES[cmd_name]}")
+            for command in module.COMMANDS:
+                chinese.localise(command)
+                self.add_command(command)
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=LazyGroup, help=t("cli.main_help"), context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", message="servicebook %(version)s")
 def app() -> None:
     pass
 
 
-def _register() -> None:
-    from servicebook.cli import (
-        addin_cmds,
-        database_cmds,
-        demo_cmd,
-        mail_cmds,
-        people_cmds,
-        privacy_cmds,
-        report_cmd,
-        run_cmds,
-        workbook_cmds,
-    )
-
-    for module in (workbook_cmds, people_cmds, privacy_cmds, mail_cmds, report_cmd, database_cmds, run_cmds, demo_cmd,
-                   addin_cmds):
-        for command in module.COMMANDS:
-            app.add_command(command)
-    chinese.localise(app)
-
-
-_register()
+chinese.localise(app)
 
 
 def main() -> None:
