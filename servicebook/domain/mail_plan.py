@@ -12,7 +12,7 @@ per record here and grouped into digests in `digests`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -60,7 +60,7 @@ OPEN = ("pending", "in_progress", "escalated", "follow_up")
 class Candidate:
     template: str
     version: str
-    context: dict
+    context: Mapping
 
 
 @dataclass
@@ -69,6 +69,31 @@ class MailPlan:
     problems: list[Problem] = field(default_factory=list)  # for the whole sheet (no address, …)
     held: list[Problem] = field(default_factory=list)      # a row's email held back, and why
     late_skipped: int = 0                                  # notices not sent: their promise had passed
+
+
+class LazyContext(Mapping):
+    """A record's template fields, built when first read: most records get no email on a given
+    night, and building every record's fields was a fifth of the mail step."""
+
+    __slots__ = ("_build", "_fields")
+
+    def __init__(self, build: Callable[[], dict]):
+        self._build = build
+        self._fields: dict | None = None
+
+    def _data(self) -> dict:
+        if self._fields is None:
+            self._fields = self._build()
+        return self._fields
+
+    def __getitem__(self, key: str) -> object:
+        return self._data()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
 
 
 class Planner:
@@ -124,13 +149,13 @@ class Planner:
         ticket = as_text(self.table.get("ticket_no", i))
         if not ticket:
             return  # a message names its record: only numbered records get mail
-        context = self.context(i)
+        context = LazyContext(lambda: self.context(i))
         self.plan_customer(i, ticket, context)
-        self.plan_internal(i, context)
+        self.plan_internal(i, ticket, context)
 
     # ------------------------------------------------------------ the customer: one email, its stage
 
-    def plan_customer(self, i: int, ticket: str, context: dict) -> None:
+    def plan_customer(self, i: int, ticket: str, context: Mapping) -> None:
         status = self.vocab.standard("status", as_text(self.table.get("status", i)))
         found = [c for c in (self.acknowledgement(status, i, context), self.progress(status, ticket, context),
                              self.solution(status, ticket, i, context), self.confirmation(status, ticket, i, context),
@@ -145,13 +170,13 @@ class Planner:
             self.add(chosen.template, i, valid_email(self.table.get("email", i)), context["salutation"],
                      chosen.version, checked)
 
-    def acknowledgement(self, status: str, i: int, context: dict) -> Candidate | None:
+    def acknowledgement(self, status: str, i: int, context: Mapping) -> Candidate | None:
         accepted = self.time("accepted_at", i)
         if status in self.open and self.recent(accepted):
             return Candidate("acknowledgement", "1", context)
         return None
 
-    def progress(self, status: str, ticket: str, context: dict) -> Candidate | None:
+    def progress(self, status: str, ticket: str, context: Mapping) -> Candidate | None:
         entry = self.lookup.latest.get(ticket)
         if status not in self.open or not entry or not self.recent(entry["_at"]):
             return None
@@ -162,7 +187,7 @@ class Planner:
                       new_due=when(new_due), _new_due=new_due)
         return Candidate("progress", digest(entry["_at"], entry.get("note")), fields)
 
-    def solution(self, status: str, ticket: str, i: int, context: dict) -> Candidate | None:
+    def solution(self, status: str, ticket: str, i: int, context: Mapping) -> Candidate | None:
         solution, due = as_text(self.table.get("solution", i)), as_text(self.table.get("due_at", i))
         words = self.words
         if not (solution and due and status in (words["in_progress"], words["escalated"], words["follow_up"])):
@@ -173,7 +198,7 @@ class Planner:
             return Candidate("solution", digest(solution, due), context)
         return None
 
-    def confirmation(self, status: str, ticket: str, i: int, context: dict) -> Candidate | None:
+    def confirmation(self, status: str, ticket: str, i: int, context: Mapping) -> Candidate | None:
         solution = as_text(self.table.get("solution", i))
         if not (solution and status == self.words["awaiting"]):
             return None
@@ -182,7 +207,7 @@ class Planner:
             return Candidate("confirmation", digest(solution, as_text(self.table.get("due_at", i))), context)
         return None
 
-    def survey(self, status: str, i: int, context: dict) -> Candidate | None:
+    def survey(self, status: str, i: int, context: Mapping) -> Candidate | None:
         closed = self.time("closed_at", i)
         if status != self.words["closed"] or not closed or not is_blank(self.table.get("csat", i)):
             return None
@@ -242,15 +267,15 @@ class Planner:
 
     # ------------------------------------------------------------ the team's items
 
-    def plan_internal(self, i: int, context: dict) -> None:
-        self.reply_notice(i, context)
+    def plan_internal(self, i: int, ticket: str, context: Mapping) -> None:
+        self.reply_notice(i, ticket, context)
         if self.sla is None:
             return
         for channel in self.rules.channels:
             self.escalation(i, context, channel)
             self.reminder(i, context, channel)
 
-    def escalation(self, i: int, context: dict, channel: str) -> None:
+    def escalation(self, i: int, context: Mapping, channel: str) -> None:
         reasons = self.sla.reasons.get(i)
         if not reasons:
             return
@@ -266,10 +291,10 @@ class Planner:
         else:
             self.add("escalation", i, self.rules.supervisor_email or None, self.rules.supervisor_name, version, fields)
 
-    def reply_notice(self, i: int, context: dict) -> None:
+    def reply_notice(self, i: int, ticket: str, context: Mapping) -> None:
         """The agent hears when the customer wrote back (the mailbox's reply became a 进度跟踪 entry),
         and that a closed case was reopened by it."""
-        entry = self.lookup.replies.get(context["ticket_no"])
+        entry = self.lookup.replies.get(ticket)
         if not entry or not self.recent(entry["_at"]) or not context["assignee"]:
             return
         if not context["assignee_email"]:
@@ -280,17 +305,17 @@ class Planner:
         self.add("reply_notice", i, context["assignee_email"], context["assignee_name"] or context["assignee"],
                  digest(entry["_at"], entry.get("note")), fields)
 
-    def reminder(self, i: int, context: dict, channel: str) -> None:
+    def reminder(self, i: int, context: Mapping, channel: str) -> None:
         """One item per record, naming every time limit of it that is at risk or breached."""
-        assignee = context["assignee"]
         alerts = []
         for metric, column in self.sla.metrics.items():
             state = column.state[i]
             if state >= 0 and STATES[state] in ("at_risk", "breached"):
                 outcome = column.outcome(i)
                 alerts.append((metric, STATES[state], outcome.deadline))
-        if not alerts or not assignee:
+        if not alerts or not context["assignee"]:
             return
+        assignee = context["assignee"]
         version = "|".join(f"{m}:{s}:{d:%Y%m%d%H%M}" for m, s, d in alerts)
         items = [{"metric": t(f"sla.metric.{m}"), "state": t(f"sla.state.{s}"), "deadline": when(d)}
                  for m, s, d in alerts]
