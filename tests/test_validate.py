@@ -152,3 +152,31 @@ def test_libreoffice_reads_the_results(tmp_path, cli):
     assert records[1][header.index("校验结果")] == "通过"
     assert "「緊急」不在下拉列表中" in records[2][header.index("校验结果")]
     assert records[1][header.index("联系电话")] == "138****5678"
+
+
+def test_a_time_settled_on_the_fast_path_is_what_the_full_check_returns_and_says_nothing():
+    from datetime import UTC, date, timedelta
+
+    from servicebook.definition import definition
+    from servicebook.domain import validation
+
+    now = datetime(2026, 11, 24, 10, 0)
+    records = definition().sheet("records")
+    values = [datetime(2026, 7, 26, 9, 27, 27, 370000), datetime(2026, 7, 26, 9, 27), now + timedelta(minutes=10),
+              now + timedelta(minutes=11), now + timedelta(days=30), datetime(1899, 12, 31), datetime(2200, 1, 1),
+              datetime(2026, 7, 26, tzinfo=UTC), date(2026, 7, 26), date(2027, 1, 1), date(1800, 1, 1)]
+    settled = 0
+    for key in ("received_at", "accepted_at", "due_at", "closed_at"):
+        col = records.column(key)
+        latest = datetime.max if key == "due_at" else now + validation.FUTURE_TOLERANCE
+        for value in values:
+            fast = validation._fine_time(value, latest, key)
+            if fast is None:
+                continue
+            settled += 1
+            recorder = validation._Recorder()
+            assert validation._check_time(recorder, col, value, now) == fast, (key, value)
+            assert recorder.adds == [], (key, value, recorder.adds)
+    # in each column the three times up to now + 10 minutes, and the past date except in received_at
+    # (where a date alone is a warning: no clock); in due_at the later times and the later date too
+    assert settled == 3 + 4 + 7 + 4

@@ -93,7 +93,7 @@ def plan_masking(book: Book, rule: str = KEEP_AREA) -> MaskPlan:
             for index, value in enumerate(table.column(col.key)):
                 if is_blank(value) or table.is_formula(col.key, index):   # a formula is the team's, not ours
                     continue
-                if col.type != "phone" and (not isinstance(value, str) or not any(c.isdigit() for c in value)):
+                if col.type != "phone" and (not isinstance(value, str) or not any(map(str.isdigit, value))):
                     continue
                 _cell(table, col, index, value, rule, plan)
     return plan

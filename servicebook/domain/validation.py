@@ -10,7 +10,8 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 
 from servicebook.definition import ColumnDef
 from servicebook.domain.assignment import noted_agent
@@ -19,6 +20,8 @@ from servicebook.domain.settings import Vocabulary
 from servicebook.domain.suggest import suggest
 from servicebook.domain.table import SheetTable
 from servicebook.domain.values import (
+    FIRST_YEAR,
+    LAST_YEAR,
     as_text,
     check_email,
     has_invisible,
@@ -33,6 +36,7 @@ from servicebook.domain.values import (
 from servicebook.text import t
 
 FUTURE_TOLERANCE = timedelta(minutes=10)
+MIDNIGHT = clock_time()
 # What Excel shows in a cell whose formula failed (read as that text).
 ERROR_VALUES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
                           "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
@@ -100,8 +104,11 @@ def validate_sheet(table: SheetTable, vocab: Vocabulary, now: datetime, rules: l
     for col in columns:
         values = table.column(col.key)
         if col.type in ("datetime", "date"):
+            latest = datetime.max if col.key == "due_at" else now + FUTURE_TOLERANCE
             times[col.key] = [None if v is None or (type(v) is str and not v.strip())
-                              else _check_time(checker(i), col, v, now) for i, v in enumerate(values)]
+                              else fine if (fine := _fine_time(v, latest, col.key)) is not None
+                              else _check_time(checker(i), col, v, now)
+                              for i, v in enumerate(values)]
         else:
             _check_column(col, values, vocab, now, checker)
     for col in required:
@@ -229,6 +236,21 @@ def _check_cell(check: _RowChecker, col: ColumnDef, value: object, vocab: Vocabu
             hint = t("validate.email_hint", fixed=verdict.normalized) if verdict.normalized else ""
             check.add(col.key, ERROR, "email", t("validate.email", value=as_text(value), hint=hint))
     return None
+
+
+def _fine_time(value: object, latest: datetime, key: str) -> datetime | None:
+    """The common case, settled without a checker: a date cell as the reader gives it (a datetime,
+    to the second as `parse_time` keeps it, or a date), in the plausible years and not in the
+    future — the time `_check_time` would return, saying nothing. None: let it look closer."""
+    if type(value) is datetime:
+        if value.tzinfo is not None or not FIRST_YEAR <= value.year <= LAST_YEAR:
+            return None
+        moment = value.replace(microsecond=0) if value.microsecond else value
+    elif type(value) is date and key != "received_at" and FIRST_YEAR <= value.year <= LAST_YEAR:
+        moment = datetime.combine(value, MIDNIGHT)
+    else:
+        return None
+    return moment if moment <= latest else None
 
 
 def _check_time(check: _RowChecker, col: ColumnDef, value: object, now: datetime) -> datetime | None:
