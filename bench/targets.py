@@ -10,14 +10,15 @@ measured in the same run on the same file:
     python bench/targets.py                  # 1k, 10k and 100k rows
     python bench/targets.py --sizes 10000    # one size
 
-The workbooks are the demo's (cached in the temp folder), the first run's result with the folder
-beside it (ledger, counters) is what the reruns start from, and "a day's changes" is made from it
-with openpyxl.
+The workbooks are the demo's, cached in the temp folder (what a run made, once per version of the
+code); the first run's result with the folder beside it (ledger, counters) is what the reruns
+start from, and "a day's changes" is made from it with openpyxl.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import shutil
@@ -41,10 +42,25 @@ def _servicebook(*args: str) -> None:
                    cwd=ROOT.parent)
 
 
+def _code_digest() -> str:
+    """The package's source: a workbook the first run left is only what this code would leave when
+    this code made it (an older run leaves cells the rerun then rewrites, and times a write)."""
+    digest = hashlib.sha256()
+    for source in sorted((ROOT.parent / "servicebook").rglob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _drop_stale(prefix: str) -> None:
+    for folder in CACHE.glob(prefix + "*"):
+        shutil.rmtree(folder)
+
+
 def after_first_run(records: int) -> Path:
-    """The demo after one `servicebook run` (its folder beside it), made once."""
-    path = CACHE / f"after-run-{records}" / f"demo-{records}.xlsx"
+    """The demo after one `servicebook run` (its folder beside it), made once per version of the code."""
+    path = CACHE / f"after-run-{records}-{_code_digest()}" / f"demo-{records}.xlsx"
     if not path.exists():
+        _drop_stale(f"after-run-{records}-")
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(workbook(records), path)
         _servicebook("run", str(path), "--now", NOW)
@@ -54,9 +70,10 @@ def after_first_run(records: int) -> Path:
 def day_of_changes(records: int) -> Path:
     """After the first run, a day's typing: 1 % of the records edited (status, solution), 0.5 % new
     records, 20 progress entries — saved by openpyxl, as Excel would save the agents' work."""
-    path = CACHE / f"day-{records}" / f"demo-{records}.xlsx"
+    path = CACHE / f"day-{records}-{_code_digest()}" / f"demo-{records}.xlsx"
     if path.exists():
         return path
+    _drop_stale(f"day-{records}-")
     import openpyxl
 
     source = after_first_run(records)
