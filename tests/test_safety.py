@@ -225,3 +225,22 @@ def test_a_rerun_with_nothing_new_does_not_even_build_a_new_file(tmp_path, cli, 
     assert written == ["服务记录"]   # the one sheet with rows: its validation and SLA rules
     rules = openpyxl.load_workbook(path)["服务记录"].conditional_formatting
     assert any("servicebook:sla" in rule.formula[0] for rng in rules for rule in rng.rules)
+
+
+def test_a_time_the_tool_wrote_at_midnight_reads_back_as_the_same_and_is_not_written_again(tmp_path):
+    """The reader gives a date-time cell on midnight as a date; writing the same moment again
+    would rewrite the file on every run (a deadline at 00:00 at 100k rows did)."""
+    from datetime import datetime
+
+    midnight = datetime(2024, 5, 13, 0, 0)
+    path = team_workbook(tmp_path, [good_record(due_at=midnight), good_record(due_at=datetime(2024, 5, 13, 9, 0))])
+    with open_session(path) as session:
+        table = session.book.tables["records"]
+        col = table.headers.columns["due_at"]
+        assert type(table.get("due_at", 0)).__name__ == "date"    # what the reader gives
+        edits = Edits()
+        sheet = edits.sheet(table.title, table.headers.row)
+        sheet.set(table.row_numbers[0], col, midnight)                        # the same moment: left out
+        sheet.set(table.row_numbers[1], col, datetime(2024, 5, 13, 0, 0))    # another one: written
+        assert session.save(edits) is not None
+        assert list(edits.sheets[table.title].cells) == [(table.row_numbers[1], col)]
