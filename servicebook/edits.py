@@ -69,11 +69,27 @@ class BuiltSheet:
 
 
 @dataclass
+class _Column:
+    """One value per row, for a whole column: kept as the lists it came in until the cells are
+    asked for (a rerun writes every computed column whole, and most of it is what the file holds)."""
+
+    col: int
+    rows: list[int]
+    values: list[Any]
+    _at: dict[int, int] | None = None
+
+    def get(self, row: int, absent: Any) -> Any:
+        if self._at is None:
+            self._at = {r: i for i, r in enumerate(self.rows)}
+        at = self._at.get(row)
+        return absent if at is None else self.values[at]
+
+
+@dataclass
 class SheetEdits:
     title: str
     header_row: int = 1
     new_columns: list[NewColumn] = field(default_factory=list)
-    cells: dict[tuple[int, int], Any] = field(default_factory=dict)
     formats: dict[int, str] = field(default_factory=dict)      # column -> number format of written cells
     highlights: dict[str, list[Highlight]] = field(default_factory=dict)  # job -> its rules (replacing its old)
     # The Excel Table the sheet's records live in: the new columns and rows become the table's.
@@ -82,9 +98,62 @@ class SheetEdits:
     # Cells whose earlier text must not survive anywhere in the file (a masked phone number): the
     # writer replaces it in the shared string table too.
     masked: set[tuple[int, int]] = field(default_factory=set)
+    # The edits in the order they were made: cell by cell (a dict) and whole columns, later ones
+    # winning. `cells` folds them into one dict.
+    _layers: list[dict[tuple[int, int], Any] | _Column] = field(default_factory=lambda: [{}], repr=False)
+
+    @property
+    def cells(self) -> dict[tuple[int, int], Any]:
+        """Every cell edit, (row, column) -> value."""
+        if len(self._layers) > 1 or not isinstance(self._layers[0], dict):
+            self.settle(lambda column: None)
+        return self._layers[0]   # type: ignore[return-value]
 
     def set(self, row: int, col: int, value: Any) -> None:
-        self.cells[(row, col)] = value
+        last = self._layers[-1]
+        if not isinstance(last, dict):
+            last = {}
+            self._layers.append(last)
+        last[(row, col)] = value
+
+    def set_column(self, col: int, rows: list[int], values: list[Any]) -> None:
+        if len(rows) != len(values):
+            raise ValueError(f"{len(values)} values for {len(rows)} rows")
+        self._layers.append(_Column(col, list(rows), list(values)))
+
+    def get(self, row: int, col: int) -> Any:
+        """The value this set writes into a cell; None when it writes none."""
+        absent = object()
+        for layer in reversed(self._layers):
+            if isinstance(layer, dict):
+                if (row, col) in layer:
+                    return layer[(row, col)]
+            elif layer.col == col and (value := layer.get(row, absent)) is not absent:
+                return value
+        return None
+
+    def has_cells(self) -> bool:
+        return any(layer.rows if isinstance(layer, _Column) else layer for layer in self._layers)
+
+    def settle(self, unchanged: Callable[[_Column], list[bool] | None]) -> None:
+        """Fold the edits into one dict, leaving out each cell of a whole column that `unchanged`
+        says the file holds already (with any earlier edit of that cell: the column had the last
+        word). `unchanged` answers for a column at a time, or None: every cell is written."""
+        cells: dict[tuple[int, int], Any] = {}
+        for layer in self._layers:
+            if isinstance(layer, dict):
+                cells.update(layer)
+                continue
+            same = unchanged(layer)
+            if same is None:
+                cells.update(zip(((row, layer.col) for row in layer.rows), layer.values, strict=True))
+                continue
+            for row, value, keep_out in zip(layer.rows, layer.values, same, strict=True):
+                if keep_out:
+                    cells.pop((row, layer.col), None)
+                else:
+                    cells[(row, layer.col)] = value
+        self._layers = [cells]
 
 
 @dataclass
@@ -105,7 +174,7 @@ class Edits:
 
     def is_empty(self) -> bool:
         return not self.new_sheets and not self.built_sheets and not self.counters and all(
-            not s.cells and not s.new_columns and not s.highlights and not s.table_rows_through
+            not s.has_cells() and not s.new_columns and not s.highlights and not s.table_rows_through
             for s in self.sheets.values()
         )
 
@@ -140,7 +209,7 @@ def write_column(edits: Edits, table: SheetTable, key: str, values: list[Any], n
     """Write one value per data row of `table` into the column of `key` (added when missing)."""
     col = edits.column_for(table, key)
     sheet = edits.sheet(table.title, table.headers.row)
-    sheet.cells.update(zip(((row, col) for row in table.row_numbers), values, strict=True))
+    sheet.set_column(col, table.row_numbers, values)
     if number_format:
         sheet.formats[col] = number_format
     return col
@@ -173,14 +242,30 @@ def drop_unchanged(edits: Edits, read: dict[str, SheetTable], touched: set[tuple
     by_title = {table.title: table for table in read.values()}
     for title, sheet in edits.sheets.items():
         table = by_title.get(title)
-        if table is None or not sheet.cells:
+        if table is not None and sheet.has_cells():
+            _drop_unchanged_in(sheet, table, {(row, col) for t, row, col in touched if t == title})
+
+
+def _drop_unchanged_in(sheet: SheetEdits, table: SheetTable, touched: set[tuple[int, int]]) -> None:
+    index = {row: i for i, row in enumerate(table.row_numbers)}
+    keys = {col: key for key, col in table.headers.columns.items()}
+    new = {n.col for n in sheet.new_columns}
+    forced = sheet.masked | touched | set(table.formulas)   # written whatever the file holds
+
+    def unchanged(column: _Column) -> list[bool] | None:
+        key, col = keys.get(column.col), column.col
+        if key is None or col in new:
+            return None
+        held, kept = table.column(key), {row for row, c in forced if c == col}
+        if column.rows == table.row_numbers:   # the common case: the column as read, row for row
+            return [_same(h, v) and r not in kept for r, h, v in zip(column.rows, held, column.values, strict=True)]
+        return [(i := index.get(r)) is not None and _same(held[i], v) and r not in kept
+                for r, v in zip(column.rows, column.values, strict=True)]
+
+    sheet.settle(unchanged)
+    for (row, col), value in list(sheet.cells.items()):
+        i, key = index.get(row), keys.get(col)
+        if i is None or key is None or col in new or (row, col) in forced:
             continue
-        index = {row: i for i, row in enumerate(table.row_numbers)}
-        keys = {col: key for key, col in table.headers.columns.items()}
-        new = {n.col for n in sheet.new_columns}
-        for (row, col), value in list(sheet.cells.items()):
-            i, key = index.get(row), keys.get(col)
-            if i is None or key is None or col in new or (row, col) in sheet.masked or (row, col) in table.formulas:
-                continue
-            if (title, row, col) not in touched and _same(table.get(key, i), value):
-                del sheet.cells[(row, col)]
+        if _same(table.get(key, i), value):
+            del sheet.cells[(row, col)]

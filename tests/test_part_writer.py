@@ -56,7 +56,9 @@ def patched(data: bytes, edits: SheetEdits, styles: StyleSheet | None = None):
 
 
 def edit(cells: dict[tuple[int, int], object], **more) -> SheetEdits:
-    return SheetEdits("服务记录", cells=dict(cells), **more)
+    sheet = SheetEdits("服务记录", **more)
+    sheet.cells.update(cells)
+    return sheet
 
 
 # ---------------------------------------------------------------- the rows, as text

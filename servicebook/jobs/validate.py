@@ -124,8 +124,8 @@ def note_held(edits: Edits, table: SheetTable, held: list[Problem]) -> None:
     col = table.column_index("validation") or next((n.col for n in sheet.new_columns if n.header == header), None)
     ok = t("validate.row_ok")
     for problem in held:
-        before = sheet.cells.get((problem.row, col))
+        before = sheet.get(problem.row, col)
         if before is None:
             continue
         text = problem.cell_text()
-        sheet.cells[(problem.row, col)] = text if before == ok else f"{before}；\n{text}"
+        sheet.set(problem.row, col, text if before == ok else f"{before}；\n{text}")
