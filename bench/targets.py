@@ -1,5 +1,5 @@
-"""The five speed targets of issue 20, each case in a fresh process, as ratios to baselines
-measured in the same run on the same file:
+"""The five speed targets of issue 20, each case in a fresh process (the best of three for a case
+under two seconds), as ratios to baselines measured in the same run on the same file:
 
 1. an unchanged rerun (again, at the first run's moment) / a calamine read       target <= 2
 2. a day's changes (1 % edited, 0.5 % new, 20 progress) / a calamine read        target <= 3
@@ -30,6 +30,7 @@ from pathlib import Path
 
 from harness import CACHE, CHILD, NOW, ROOT, save, workbook
 
+SHORT = 2.0
 TARGETS = {"unchanged_rerun": 2.0, "day_changes": 3.0, "first_run": 0.25, "ribbon_import": 1.2, "memory": 1.5}
 
 
@@ -108,6 +109,17 @@ def day_of_changes(records: int) -> Path:
 
 
 def measure(case: str, source: Path) -> dict:
+    """A case in a fresh process each time; one that takes under SHORT seconds is measured three
+    times and its best kept (a start-up of 0.3 s is at the mercy of the machine's other work),
+    baselines and measured cases alike."""
+    first = measure_once(case, source)
+    if first["seconds"] >= SHORT:
+        return first
+    runs = [first, measure_once(case, source), measure_once(case, source)]
+    return min(runs, key=lambda r: r["seconds"])
+
+
+def measure_once(case: str, source: Path) -> dict:
     """One case on a fresh copy of `source` and the folder beside it, in its own process."""
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / source.name
