@@ -264,3 +264,19 @@ def test_a_prefixed_sheet_keeps_its_prefix_everywhere():
     out, _ = patched(data, edit({(1, 2): 2}, highlights={"sla": [Highlight("B1", "1", "met")]}))
     assert b"<x:sheetData>" in out and b'<x:c r="B1"><x:v>2</x:v></x:c>' in out
     assert etree.fromstring(out).find(Q + "conditionalFormatting") is not None
+
+
+def test_the_writer_reads_number_formats_and_cleans_text_as_openpyxl_does():
+    """The part writer keeps its own copies (it must not load openpyxl on every save): they agree
+    with openpyxl's on every built-in format and on the codes teams use."""
+    import openpyxl.cell.cell
+    import openpyxl.styles.numbers as numbers
+
+    from servicebook.xlsx.parts import cells
+
+    codes = [*numbers.BUILTIN_FORMATS.values(), "yyyy-mm-dd hh:mm", "yyyy/m/d h:mm", '"d"0', "[h]:mm:ss",
+             "[Red]0.00", "[$-804]yyyy年m月d日", "0.0", "@", None, "General;[Red]dd", "\\d0", "_d0", 'm"月"d"日"']
+    assert [c for c in codes if cells.is_date_format(c) != numbers.is_date_format(c)] == []
+    assert sum(map(cells.is_date_format, codes)) == sum(map(numbers.is_date_format, codes)) == 17
+    text = "".join(map(chr, range(0, 200))) + "客服\u200b"
+    assert cells.clean_text(text) == openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE.sub("", text)

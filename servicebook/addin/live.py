@@ -19,8 +19,8 @@ from servicebook.definition import WorkbookDef
 from servicebook.domain.book import Book, read_book
 from servicebook.domain.layout import EMPTY_LAYOUT, SheetLayout
 from servicebook.edits import BuiltSheet, Edits, NewColumn, NewSheet, SheetEdits, is_ours, marked
+from servicebook.sheets.conventions import FORMULA_STARTS
 from servicebook.sheets.edits import apply_sheet_edits
-from servicebook.sheets.style import FORMULA_STARTS
 from servicebook.sheets.template import build_sheet
 
 

@@ -8,7 +8,6 @@ from functools import partial
 from servicebook.domain.history import Customer, History, find, history
 from servicebook.edits import BuiltSheet, Edits
 from servicebook.jobs.session import Session
-from servicebook.sheets.history import build_history_sheet
 from servicebook.text import t
 
 
@@ -45,6 +44,8 @@ def lookup(session: Session, query: str) -> Lookup:
 
 
 def history_sheet_edits(found: History, edits: Edits) -> str:
+    from servicebook.sheets.history import build_history_sheet  # openpyxl: only when the sheet is built
+
     title = t("history.sheet_title")
     edits.built_sheets.append(BuiltSheet(title, partial(build_history_sheet, history=found)))
     return title

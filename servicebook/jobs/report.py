@@ -9,7 +9,6 @@ from servicebook.domain.report import Figures, Period, last_full_month, report_f
 from servicebook.edits import BuiltSheet, Edits
 from servicebook.jobs import sla as sla_job
 from servicebook.jobs.session import Session
-from servicebook.sheets.report import ReportMeta, build_report_sheet
 from servicebook.text import t
 
 
@@ -53,6 +52,8 @@ def reopened_tickets(session: Session, computed: sla_job.Computed) -> set[str]:
 def report_edits(session: Session, edits: Edits, period: Period | None = None,
                  sla: sla_job.Computed | None = None) -> ReportReport:
     """`sla`: the run's SLA when an earlier step computed it (else it is computed here)."""
+    from servicebook.sheets.report import ReportMeta, build_report_sheet  # openpyxl: only when a report is due
+
     table = session.records()
     period = period or last_full_month(session.now.date())
     computed = sla or sla_job.compute(session)

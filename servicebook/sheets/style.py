@@ -11,9 +11,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from servicebook import palette
 from servicebook.definition import ColumnDef, SheetDef
 from servicebook.edits import NewColumn
+from servicebook.sheets.conventions import FORMULA_STARTS, LAST_ROW, computed_prompt
 from servicebook.text import t
 
-LAST_ROW = 1048576
 FIRST_VALID_DATE = 36526  # 2000-01-01 as an Excel serial
 
 NUMBER_FORMATS = {
@@ -32,7 +32,6 @@ HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 # A text beginning so is a formula (or becomes one when a person edits the cell): the tool's text is
 # stored as text, with Excel's quote prefix, whatever it begins with.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def text_only(ws: Worksheet) -> None:
@@ -48,11 +47,6 @@ def text_only(ws: Worksheet) -> None:
 def list_name(list_key: str) -> str:
     """The defined name a dropdown refers to (ASCII: Excel keeps such validations standard)."""
     return f"list_{list_key}"
-
-
-def computed_prompt(help_text: str | None) -> str:
-    """What a computed column says when a cell is selected: what it holds, and not to type there."""
-    return f"{help_text}{t('template.do_not_type')}" if help_text else t("template.computed_prompt")
 
 
 def style_header(cell, kind: str) -> None:

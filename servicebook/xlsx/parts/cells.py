@@ -9,13 +9,23 @@ import re
 from datetime import date, datetime, time, timedelta
 from xml.sax.saxutils import escape
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 from servicebook.domain.table import column_letter  # noqa: F401  (one definition; used by the writer)
 
 EPOCH_1900 = datetime(1899, 12, 30)
 EPOCH_1904 = datetime(1904, 1, 1)
 _LETTERS = re.compile(r"([A-Z]+)(\d+)")
+# The control characters XML 1.0 cannot carry (openpyxl strips the same set).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+# A number format shows a date when it has a date or time code outside quotes and brackets
+# ([h] and the like are elapsed time, still a time); openpyxl's test, on the format's first part.
+_QUOTED_OR_BRACKETED = re.compile(r'".*?"|\[(?!hh?\]|mm?\]|ss?\])[^\]]*\]')
+_DATE_CODE = re.compile(r"(?<![_\\])[dmhysDMHYS]")
+
+
+def is_date_format(code: str | None) -> bool:
+    if code is None:
+        return False
+    return _DATE_CODE.search(_QUOTED_OR_BRACKETED.sub("", code.split(";")[0])) is not None
 
 
 def column_number(letters: str) -> int:

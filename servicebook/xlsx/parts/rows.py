@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl.styles.numbers import is_date_format
-
-from servicebook.sheets.style import FORMULA_STARTS
-from servicebook.xlsx.parts.cells import cell_xml, column_letter, column_number
+from servicebook.sheets.conventions import FORMULA_STARTS
+from servicebook.xlsx.parts.cells import cell_xml, column_letter, column_number, is_date_format
 from servicebook.xlsx.parts.styles import StyleSheet
 
 _R_ROW = re.compile(rb'\br="(\d+)"')

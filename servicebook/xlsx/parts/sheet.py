@@ -11,7 +11,7 @@ from typing import Any
 from lxml import etree
 
 from servicebook.edits import SheetEdits
-from servicebook.sheets.style import LAST_ROW, computed_prompt
+from servicebook.sheets.conventions import LAST_ROW, computed_prompt
 from servicebook.xlsx.parts.cells import column_letter
 from servicebook.xlsx.parts.rows import CellLooks, RowPatcher
 from servicebook.xlsx.parts.sheet_xml import SheetXml

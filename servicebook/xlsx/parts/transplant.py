@@ -8,14 +8,10 @@ from __future__ import annotations
 import io
 import re
 
-import openpyxl
 from lxml import etree
 
 from servicebook.definition import WorkbookDef
 from servicebook.edits import Edits
-from servicebook.sheets.edits import apply_sheet_edits
-from servicebook.sheets.style import text_only, use_team_font
-from servicebook.sheets.template import build_sheet
 from servicebook.xlsx.parts.book import BookPart
 from servicebook.xlsx.parts.cells import inline_string
 from servicebook.xlsx.parts.package import Package, Rels, relative, rels_name, resolve
@@ -39,6 +35,14 @@ def owned_titles(book: BookPart, edits: Edits) -> list[str]:
 
 
 def scratch_workbook(edits: Edits, titles: list[str], present: set[str], definition: WorkbookDef) -> bytes:
+    # Laying out with openpyxl is loaded here, when a sheet is built: a save that patches the
+    # team's sheets (every nightly run) never pays for it.
+    import openpyxl
+
+    from servicebook.sheets.edits import apply_sheet_edits
+    from servicebook.sheets.style import text_only, use_team_font
+    from servicebook.sheets.template import build_sheet
+
     wb = openpyxl.Workbook()
     use_team_font(wb)
     wb.active.title = SCRATCH   # openpyxl will not save a workbook whose only sheet is hidden (编号记录)
