@@ -11,9 +11,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
-
 from servicebook.resources import data_dir
 from servicebook.text import t
 
@@ -54,6 +51,11 @@ def override_folder(workbook: Path) -> Path:
 
 class Renderer:
     def __init__(self, override: Path | None = None):
+        # jinja2 is loaded here, when emails are composed: a run with none to send never pays for it.
+        from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError
+        from jinja2.sandbox import SandboxedEnvironment
+
+        self.template_error = TemplateError
         folders = [str(override)] if override and override.is_dir() else []
         loader = ChoiceLoader([FileSystemLoader(f) for f in [*folders, str(data_dir("templates"))]])
         common = {"loader": loader, "undefined": StrictUndefined, "keep_trailing_newline": True, "finalize": _shown}
@@ -65,7 +67,7 @@ class Renderer:
             module = self.text.get_template(f"{key}.txt.j2").make_module(context)
             subject = one_line(getattr(module, "subject", ""))
             html = self.html.get_template(f"{key}.html.j2").render(context)
-        except TemplateError as error:
+        except self.template_error as error:
             raise TemplateProblem(t("mail.template_error", template=key, error=str(error))) from error
         except _Empty:
             raise TemplateProblem(t("mail.template_empty", template=key)) from None
@@ -77,7 +79,7 @@ class Renderer:
         """(title, text) of a group-robot post, from `<key>.robot.j2`."""
         try:
             module = self.text.get_template(f"{key}.robot.j2").make_module(context)
-        except TemplateError as error:
+        except self.template_error as error:
             raise TemplateProblem(t("mail.template_error", template=key, error=str(error))) from error
         except _Empty:
             raise TemplateProblem(t("mail.template_empty", template=key)) from None
