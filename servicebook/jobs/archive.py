@@ -20,7 +20,6 @@ from servicebook.domain.table import SheetTable, column_letter
 from servicebook.domain.values import as_text
 from servicebook.edits import Edits, NewColumn
 from servicebook.errors import CannotRun
-from servicebook.jobs.init import init
 from servicebook.jobs.session import Session, open_session
 from servicebook.text import t
 from servicebook.xlsx.read import load_book, sheet_grids
@@ -125,6 +124,9 @@ def _close_up(edits: Edits, table: SheetTable, grid: list[list[object]], moving:
 
 
 def archive(session: Session, before: date) -> ArchiveReport:
+    # A new archive is laid out with openpyxl (init): loaded here, not wherever this module is.
+    from servicebook.jobs.init import init
+
     records, book = session.records(), session.book
     moving = closed_before(records, book.vocab, before)
     report = ArchiveReport(before)

@@ -10,6 +10,7 @@ from servicebook.domain.book import Book
 from servicebook.edits import Edits, NewSheet
 from servicebook.errors import CannotRun
 from servicebook.jobs.session import open_session
+from servicebook.sheets.template import LISTS, SETTINGS, default_title, new_workbook, sheet_keys_in_order
 from servicebook.sidecar import Sidecar
 from servicebook.text import t
 from servicebook.xlsx.read import SUFFIXES
@@ -24,8 +25,6 @@ class InitReport:
 
 
 def _present(book: Book, key: str) -> bool:
-    from servicebook.sheets.template import LISTS, SETTINGS
-
     if key == SETTINGS:
         return book.settings_title is not None
     if key == LISTS:
@@ -35,8 +34,6 @@ def _present(book: Book, key: str) -> bool:
 
 def missing_sheets(book: Book, edits: Edits) -> list[str]:
     """Add the definition's sheets this workbook lacks; existing sheets are left as they are."""
-    from servicebook.sheets.template import default_title, sheet_keys_in_order  # openpyxl: only for init
-
     added = []
     for key in sheet_keys_in_order():
         if not _present(book, key):
@@ -62,8 +59,6 @@ def init(path: Path) -> InitReport:
         return InitReport(path, False, added)
     if path.suffix.lower() == ".xlsm":
         raise CannotRun(t("init.no_xlsm"))
-    from servicebook.sheets.template import new_workbook
-
     wb = new_workbook(definition())
     replace_atomically(path, wb.save, Sidecar(path).backups, keep=1)
     return InitReport(path, True, list(wb.sheetnames))

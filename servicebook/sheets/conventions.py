@@ -7,6 +7,8 @@ from __future__ import annotations
 from servicebook.text import t
 
 LAST_ROW = 1048576
+# A text beginning so is a formula (or becomes one when a person edits the cell): the tool's text is
+# stored as text, with Excel's quote prefix, whatever it begins with.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -30,10 +30,6 @@ HEADER_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
-# A text beginning so is a formula (or becomes one when a person edits the cell): the tool's text is
-# stored as text, with Excel's quote prefix, whatever it begins with.
-
-
 def text_only(ws: Worksheet) -> None:
     """Every cell of a sheet laid out from data stays text: nothing the tool copies into a sheet
     (a tag, a customer's name, a status someone typed) is ever a live formula or a DDE link."""
