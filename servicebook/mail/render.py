@@ -7,7 +7,9 @@ rather than an empty string.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,25 +64,27 @@ class Renderer:
         self.html = SandboxedEnvironment(autoescape=True, **common)
         self.text = SandboxedEnvironment(autoescape=False, **common)
 
-    def render(self, key: str, context: dict) -> Rendered:
+    @contextlib.contextmanager
+    def _problems(self, key: str) -> Iterator[None]:
+        """A template that cannot be rendered, said in Chinese, naming it."""
         try:
-            module = self.text.get_template(f"{key}.txt.j2").make_module(context)
-            subject = one_line(getattr(module, "subject", ""))
-            html = self.html.get_template(f"{key}.html.j2").render(context)
+            yield
         except self.template_error as error:
             raise TemplateProblem(t("mail.template_error", template=key, error=str(error))) from error
         except _Empty:
             raise TemplateProblem(t("mail.template_empty", template=key)) from None
+
+    def render(self, key: str, context: dict) -> Rendered:
+        with self._problems(key):
+            module = self.text.get_template(f"{key}.txt.j2").make_module(context)
+            subject = one_line(getattr(module, "subject", ""))
+            html = self.html.get_template(f"{key}.html.j2").render(context)
         if not subject:
             raise TemplateProblem(t("mail.template_no_subject", template=key))
         return Rendered(subject, str(module).strip() + "\n", html)
 
     def render_robot(self, key: str, context: dict) -> tuple[str, str]:
         """(title, text) of a group-robot post, from `<key>.robot.j2`."""
-        try:
+        with self._problems(key):
             module = self.text.get_template(f"{key}.robot.j2").make_module(context)
-        except self.template_error as error:
-            raise TemplateProblem(t("mail.template_error", template=key, error=str(error))) from error
-        except _Empty:
-            raise TemplateProblem(t("mail.template_empty", template=key)) from None
         return one_line(getattr(module, "subject", "")), str(module).strip()
