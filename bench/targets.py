@@ -18,6 +18,7 @@ start from, and "a day's changes" is made from it with openpyxl.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import random
@@ -43,6 +44,7 @@ def _servicebook(*args: str) -> None:
                    cwd=ROOT.parent)
 
 
+@functools.cache
 def _code_digest() -> str:
     """The package's source: a workbook the first run left is only what this code would leave when
     this code made it (an older run leaves cells the rerun then rewrites, and times a write)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from servicebook.domain.layout import TableInfo
@@ -220,16 +220,13 @@ def data_ref(col: int, first_row: int, last_row: int) -> str:
     return f"{letter}{first_row}:{letter}{max(first_row, last_row)}"
 
 
-MIDNIGHT = time()
-
-
 def _same(held: Any, value: Any) -> bool:
     """Whether writing `value` over a cell that holds `held` would change nothing a person sees."""
     if held is None or held == "":
         return value is None or value == ""
     if type(held) is date and type(value) is datetime:
         # The reader gives a date-time cell that falls on midnight as a date: the same serial.
-        return datetime.combine(held, MIDNIGHT) == value
+        return datetime(held.year, held.month, held.day) == value
     return (type(held) is type(value) and held == value) or (
         isinstance(held, int | float) and isinstance(value, int | float) and not isinstance(value, bool)
         and not isinstance(held, bool) and float(held) == float(value))

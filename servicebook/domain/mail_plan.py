@@ -313,9 +313,9 @@ class Planner:
             if state >= 0 and STATES[state] in ("at_risk", "breached"):
                 outcome = column.outcome(i)
                 alerts.append((metric, STATES[state], outcome.deadline))
-        if not alerts or not context["assignee"]:
+        assignee = context["assignee"] if alerts else None
+        if not assignee:
             return
-        assignee = context["assignee"]
         version = "|".join(f"{m}:{s}:{d:%Y%m%d%H%M}" for m, s, d in alerts)
         items = [{"metric": t(f"sla.metric.{m}"), "state": t(f"sla.state.{s}"), "deadline": when(d)}
                  for m, s, d in alerts]

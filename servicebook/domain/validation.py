@@ -11,7 +11,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from datetime import time as clock_time
 
 from servicebook.definition import ColumnDef
 from servicebook.domain.assignment import noted_agent
@@ -36,7 +35,6 @@ from servicebook.domain.values import (
 from servicebook.text import t
 
 FUTURE_TOLERANCE = timedelta(minutes=10)
-MIDNIGHT = clock_time()
 # What Excel shows in a cell whose formula failed (read as that text).
 ERROR_VALUES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
                           "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
@@ -247,7 +245,7 @@ def _fine_time(value: object, latest: datetime, key: str) -> datetime | None:
             return None
         moment = value.replace(microsecond=0) if value.microsecond else value
     elif type(value) is date and key != "received_at" and FIRST_YEAR <= value.year <= LAST_YEAR:
-        moment = datetime.combine(value, MIDNIGHT)
+        moment = datetime(value.year, value.month, value.day)
     else:
         return None
     return moment if moment <= latest else None
