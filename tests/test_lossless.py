@@ -256,3 +256,35 @@ def test_a_run_on_a_workbook_with_shapes_no_longer_refuses(tmp_path, cli):
     with zipfile.ZipFile(path) as archive:
         drawing = archive.read("xl/drawings/drawing1.xml")
     assert "请按流程填写".encode() in drawing
+
+
+def _deflated_bytes(path: Path) -> dict[str, bytes]:
+    """Each member's bytes as they lie in the file, still compressed: read from its local header."""
+    found = {}
+    with zipfile.ZipFile(path) as archive, path.open("rb") as fh:
+        for info in archive.infolist():
+            fh.seek(info.header_offset)
+            header = fh.read(30)
+            name_length, extra_length = struct.unpack("<HH", header[26:30])
+            fh.seek(name_length + extra_length, 1)
+            found[info.filename] = fh.read(info.compress_size)
+    return found
+
+
+@pytest.mark.parametrize("producer", PRODUCERS)
+def test_a_part_we_do_not_touch_keeps_its_compressed_bytes_and_the_file_stays_whole(tmp_path, cli, producer):
+    """The save carries an untouched part over as it lies in the zip, compressed by whoever wrote
+    it — not inflated and deflated again — and the result is a zip every reader takes."""
+    name, make = PRODUCERS[producer]
+    path = make(tmp_path / name)
+    before = _deflated_bytes(path)
+    sheet = records_part(path)
+    assert cli("run", path, "--now", NOW, "--wait", "0").code == 0
+    after = _deflated_bytes(path)
+    untouched = sorted(n for n in before if n not in WORKBOOK_PARTS | {sheet, "xl/calcChain.xml"})
+    assert untouched and [n for n in untouched if after[n] != before[n]] == []
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+        assert {i.filename: i.compress_type for i in archive.infolist() if i.filename in untouched} == \
+            {i.filename: i.compress_type for i in zipfile.ZipFile(make(tmp_path / ("again-" + name))).infolist()
+             if i.filename in untouched}

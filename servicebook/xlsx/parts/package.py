@@ -4,6 +4,7 @@ every untouched part's bytes carried over unchanged."""
 from __future__ import annotations
 
 import posixpath
+import struct
 import zipfile
 from pathlib import Path
 
@@ -183,12 +184,51 @@ def _new_info(name: str) -> zipfile.ZipInfo:
 
 
 def _copy(source: zipfile.ZipFile, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
-    """An untouched part: the same bytes, streamed (a large sheet never sits in memory whole)."""
+    """An untouched part: its compressed bytes carried over as they are, neither inflated nor
+    deflated again (the slowest part of a save that changed one sheet, and Excel's own, tighter
+    compression is kept). A part stored some other way is streamed through zipfile."""
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x1:
+        _recompress(source, info, out)
+        return
+    copy = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    copy.compress_type, copy.external_attr = info.compress_type, info.external_attr
+    copy.CRC, copy.compress_size, copy.file_size = info.CRC, info.compress_size, info.file_size
+    # zipfile has no public call for this: the steps of its own ZipFile.mkdir, with the data.
+    out.fp.seek(out.start_dir)
+    copy.header_offset = out.fp.tell()
+    out._writecheck(copy)
+    out._didModify = True
+    out.filelist.append(copy)
+    out.NameToInfo[copy.filename] = copy
+    out.fp.write(copy.FileHeader(None))
+    for chunk in _raw(source, info):
+        out.fp.write(chunk)
+    out.start_dir = out.fp.tell()
+
+
+def _raw(source: zipfile.ZipFile, info: zipfile.ZipInfo):
+    """A member's compressed bytes, as the archive holds them, in chunks."""
+    with open(source.filename, "rb") as fh:
+        fh.seek(info.header_offset)
+        header = fh.read(zipfile.sizeFileHeader)
+        if len(header) != zipfile.sizeFileHeader or header[:4] != zipfile.stringFileHeader:
+            raise zipfile.BadZipFile(f"bad local header: {info.filename}")
+        fields = struct.unpack(zipfile.structFileHeader, header)
+        fh.seek(fields[zipfile._FH_FILENAME_LENGTH] + fields[zipfile._FH_EXTRA_FIELD_LENGTH], 1)
+        left = info.compress_size
+        while left:
+            chunk = fh.read(min(left, COPY_CHUNK))
+            if not chunk:
+                raise zipfile.BadZipFile(f"truncated member: {info.filename}")
+            left -= len(chunk)
+            yield chunk
+
+
+def _recompress(source: zipfile.ZipFile, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
+    """A part in a form carried over byte for byte would not suit (another method, encrypted):
+    streamed through zipfile, so a large sheet never sits in memory whole."""
     copy = _deflated(zipfile.ZipInfo(info.filename, date_time=info.date_time))
-    if info.compress_type == zipfile.ZIP_STORED:
-        copy.compress_type = zipfile.ZIP_STORED
     copy.external_attr = info.external_attr
     with source.open(info) as reader, out.open(copy, "w", force_zip64=info.file_size > 1 << 30) as writer:
         while chunk := reader.read(COPY_CHUNK):
             writer.write(chunk)
-
