@@ -1,5 +1,6 @@
 """Reading what people type: the forms of dates, phones, emails and dropdown words they use."""
 
+import random
 from datetime import date, datetime
 
 import pytest
@@ -70,6 +71,40 @@ def test_email_syntax_and_fixes():
     assert not check_email("li@163").valid
     fullwidth = check_email("wang@ｑｑ.com")
     assert not fullwidth.valid and fullwidth.normalized == "wang@qq.com"
+
+
+def test_the_quick_path_for_plain_addresses_agrees_with_email_validator():
+    """An address settled without email_validator is one it accepts as written; random addresses
+    near the edges (dots, dashes, digits, case, length, special-use domains) are compared with it."""
+    from email_validator import EmailNotValidError, validate_email
+
+    from servicebook.domain.values import _plainly_valid
+
+    rng = random.Random(20)
+    plain = ["a", "Z", "0", "9", "li", "Wang", "zhang.wei"] * 3
+    pieces = [*plain, ".", "-", "_", "+", "..", "--", "xn--", "q" * 30, "é", " ", "@"]
+    label_pieces = [*plain, "-", "--", "_", "q" * 30]
+    tlds = ["com", "cn", "COM", "test", "local", "c0m", "x", "onion", "com.cn", "a" * 25, "1"]
+    tried, quick = 0, 0
+    for _ in range(6000):
+        local = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 6)))
+        labels = ["".join(rng.choice(label_pieces) for _ in range(rng.randint(1, 5)))
+                  for _ in range(rng.randint(1, 3))]
+        address = f"{local}@{'.'.join(labels)}.{rng.choice(tlds)}"
+        tried += 1
+        if not _plainly_valid(address):
+            continue
+        quick += 1
+        result = validate_email(address, check_deliverability=False)   # raises if it disagrees
+        assert result.normalized.lower() == address.lower(), address
+    assert (tried, quick) == (6000, 681)
+    for address in ("li@x.test", "li@xn--fiqs8s.cn", "a" * 65 + "@qq.com", "li@ab--c.com", "li@qq.c0m"):
+        assert not _plainly_valid(address)
+        try:
+            verdict = validate_email(address, check_deliverability=False).normalized.lower() == address.lower()
+        except EmailNotValidError:
+            verdict = False
+        assert check_email(address).valid == verdict, address
 
 
 def test_scores_are_whole_numbers_from_one_to_five():
