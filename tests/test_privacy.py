@@ -272,3 +272,22 @@ def test_the_vault_file_is_never_readable_as_numbers(tmp_path, cli, monkeypatch)
     vault = Sidecar(path).folder / "vault.sqlite"
     assert vault.exists() and b"13812345678" not in vault.read_bytes()
     assert os.path.getsize(vault) > 0
+
+
+def test_a_cell_holding_a_formula_is_the_teams_and_is_not_masked():
+    """A phone shown by a formula (its cached value is what is read) is left to the formula: only
+    the typed cells of the same columns are masked."""
+    from servicebook.definition import definition
+    from servicebook.domain.book import Book
+    from servicebook.domain.masking import plan_masking
+    from servicebook.domain.table import build_table
+
+    rows = [["记录编号", "提交时间", "客户名称", "联系电话", "问题描述"],
+            ["T1", D(2024, 5, 10), "张伟", "13812345678", "回电 13987654321"],
+            ["T2", D(2024, 5, 10), "李娜", "13812345670", "回电 13987654320"],
+            ["T3", D(2024, 5, 10), "王芳", 13812345671, "无"]]
+    table = build_table(definition().sheet("records"), "服务记录", rows, formulas={(3, 4): 'D2&""', (3, 5): "E2"})
+    plan = plan_masking(Book(definition(), ["服务记录"], {"records": table}))
+    assert [(c.index, c.key, c.text) for c in plan.changes] == [
+        (0, "phone", "138****5678"), (2, "phone", "138****5671"), (0, "description", "回电 139****4321")]
+    assert [s.number for s in plan.secrets] == ["13812345678", "13812345671", "13987654321"]

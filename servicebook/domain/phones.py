@@ -92,7 +92,11 @@ def find_phones(text: str, rule: str = KEEP_AREA) -> tuple[Phone, ...]:
 
 def mask_text(text: str, rule: str = KEEP_AREA) -> str:
     """`text` with every phone number in it masked (unchanged when it holds none)."""
-    phones = find_phones(text, rule)
+    return masked_with(text, find_phones(text, rule))
+
+
+def masked_with(text: str, phones: tuple[Phone, ...]) -> str:
+    """`text` with these phones, found in it, masked."""
     if not phones:
         return text
     out, last = [], 0
