@@ -96,6 +96,35 @@ def test_an_exception_while_writing_leaves_the_original_intact(tmp_path, cli, mo
     assert [p.name for p in (tmp_path / "客服工作簿.servicebook").iterdir()] == ["run.lock"]
 
 
+@pytest.mark.parametrize("member", ["xl/worksheets/sheet1.xml", "docProps/app.xml"])
+def test_a_damaged_byte_in_what_was_written_is_caught_before_the_original_is_replaced(tmp_path, cli, monkeypatch,
+                                                                                     member):
+    """The written copy is read back before it replaces anything: a part written afresh (the records
+    sheet) by its CRC, a part carried over (docProps/app.xml) byte for byte against the original."""
+    path = team_workbook(tmp_path, [good_record(phone="13812345678")])
+    before = path.read_bytes()
+    write_to = Package._write_to
+
+    def damaged(self, target):
+        write_to(self, target)
+        with zipfile.ZipFile(target) as archive:
+            info = archive.getinfo(member)
+        with open(target, "r+b") as fh:
+            fh.seek(info.header_offset + 26)
+            name_length, extra_length = int.from_bytes(fh.read(2), "little"), int.from_bytes(fh.read(2), "little")
+            fh.seek(info.header_offset + 30 + name_length + extra_length + info.compress_size // 2)
+            byte = fh.read(1)
+            fh.seek(-1, 1)
+            fh.write(bytes([byte[0] ^ 0x55]))
+
+    monkeypatch.setattr(Package, "_write_to", damaged)
+    result = cli("validate", path, "--now", NOW)
+    assert result.code == 2
+    assert result.err.startswith("无法运行：生成的文件校验失败，原文件未改动：")
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob(".~servicebook-*"))
+
+
 def test_a_kill_during_the_write_leaves_the_original_intact(tmp_path):
     from datetime import datetime
 

@@ -62,15 +62,18 @@ def backup(path: Path, folder: Path, keep: int) -> Path:
     return target
 
 
-def replace_atomically(path: Path, write: Callable[[Path], None], backup_dir: Path, keep: int) -> Path | None:
+def replace_atomically(path: Path, write: Callable[[Path], bool | None], backup_dir: Path,
+                       keep: int) -> Path | None:
     """Write a new version of `path` with `write(temp)`; returns the backup made, if any
-    (`keep` 0: no backup). A new version whose every part equals the old one's replaces nothing
-    and uses up no backup: the file is left as it was, its modification time too."""
+    (`keep` 0: no backup). `write` returns True when it has read back what it wrote itself (the
+    part writer does, part by part); otherwise every member is inflated and checked here. A new
+    version whose every part equals the old one's replaces nothing and uses up no backup: the
+    file is left as it was, its modification time too."""
     remove_stale_temps(path)
     temp = temp_path(path)
     try:
-        write(temp)
-        _check_readable(temp)
+        if write(temp) is not True:
+            _check_readable(temp)
         if path.exists() and same_package(path, temp):
             return None
         _fsync(temp)

@@ -7,6 +7,7 @@ other part — drawings, comments, VBA, slicers, the team's other sheets — is 
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from lxml import etree
@@ -24,7 +25,8 @@ from servicebook.xlsx.parts.transplant import Transplant, owned_titles, scratch_
 from servicebook.xlsx.xml import NS, parse
 
 
-def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDef) -> None:
+def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDef) -> bool:
+    """Write `source` with `edits` into `target`; True: the package read back what it wrote."""
     package = Package(source)
     try:
         book = BookPart(package)
@@ -58,7 +60,11 @@ def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDe
         if styles.changed:
             package.put(book.styles_part, styles.to_bytes())
         book.save()
-        package.save(target)
+        try:
+            package.save(target)
+        except zipfile.BadZipFile as error:
+            raise CannotRun(t("save.corrupt", error=str(error))) from error
+        return True
     finally:
         package.close()
 
