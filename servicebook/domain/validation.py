@@ -157,8 +157,8 @@ def validate_records(table: SheetTable, vocab: Vocabulary, now: datetime) -> Val
 
     rules: list[RowRule] = [
         lambda check, times: _check_order(check, times),
-        lambda check, _: _check_status(check, table, check.index, vocab),
-        lambda check, _: _check_personal_data(check, table, check.index),
+        _status_rule(table, vocab),
+        _personal_data_rule(table),
         lambda check, _: _check_reassignment(check, table, check.index),
         unwritable_number,
         duplicate,
@@ -309,24 +309,39 @@ def _check_order(check: _RowChecker, times: dict[str, datetime | None]) -> None:
         check.add("due_at", WARNING, "order", message)
 
 
-def _check_status(check: _RowChecker, table: SheetTable, index: int, vocab: Vocabulary) -> None:
-    status = vocab.standard("status", as_text(table.get("status", index)))
-    if not table.has("status") or not status:
-        return
-    closed = vocab.word("status", "closed")
-    pending = vocab.word("status", "pending")
-    if status == closed:
-        for key, code in (("solution", "closed_needs_solution"), ("closed_at", "closed_needs_time")):
-            if table.has(key) and is_blank(table.get(key, index)):
-                check.add(key, ERROR, code, t(f"validate.{code}"))
-    else:
-        if table.has("closed_at") and not is_blank(table.get("closed_at", index)):
-            check.add("closed_at", WARNING, "closed_time_open", t("validate.closed_time_open", status=status))
-        scored = {vocab.word("status", code) for code in ("awaiting", "follow_up")}
-        if table.has("csat") and not is_blank(table.get("csat", index)) and status not in scored:
-            check.add("csat", WARNING, "csat_open", t("validate.csat_open", status=status))
-    if status != pending and table.has("assignee") and is_blank(table.get("assignee", index)):
-        check.add("assignee", WARNING, "no_assignee", t("validate.no_assignee", status=status))
+def _status_rule(table: SheetTable, vocab: Vocabulary) -> RowRule:
+    """What a row's status asks of its other cells (a closed record its solution and time…). The
+    columns are read once, and each distinct status word understood once: it runs on every row."""
+    if not table.has("status"):
+        return lambda check, _times: None
+    statuses = [vocab.standard("status", as_text(v)) for v in table.column("status")]
+    closed, pending = vocab.word("status", "closed"), vocab.word("status", "pending")
+    scored = {vocab.word("status", code) for code in ("awaiting", "follow_up")}
+
+    def filled(key: str) -> list[bool] | None:
+        return [not is_blank(v) for v in table.column(key)] if table.has(key) else None
+
+    solution, closed_at, csat, assignee = (filled(k) for k in ("solution", "closed_at", "csat", "assignee"))
+
+    def rule(check: _RowChecker, _times) -> None:
+        i = check.index
+        status = statuses[i]
+        if not status:
+            return
+        if status == closed:
+            for key, code, has in (("solution", "closed_needs_solution", solution),
+                                   ("closed_at", "closed_needs_time", closed_at)):
+                if has is not None and not has[i]:
+                    check.add(key, ERROR, code, t(f"validate.{code}"))
+        else:
+            if closed_at is not None and closed_at[i]:
+                check.add("closed_at", WARNING, "closed_time_open", t("validate.closed_time_open", status=status))
+            if csat is not None and csat[i] and status not in scored:
+                check.add("csat", WARNING, "csat_open", t("validate.csat_open", status=status))
+        if status != pending and assignee is not None and not assignee[i]:
+            check.add("assignee", WARNING, "no_assignee", t("validate.no_assignee", status=status))
+
+    return rule
 
 
 def _check_reassignment(check: _RowChecker, table: SheetTable, index: int) -> None:
@@ -341,11 +356,22 @@ def _check_reassignment(check: _RowChecker, table: SheetTable, index: int) -> No
                   t("validate.reassign_reason", before=assigned, after=assignee))
 
 
-def _check_personal_data(check: _RowChecker, table: SheetTable, index: int) -> None:
+def _personal_data_rule(table: SheetTable) -> RowRule:
+    """An ID number written into free text: found a column at a time (an ID number is 18
+    characters: a shorter text cannot hold one), said row by row in column order."""
+    found: dict[int, list[str]] = {}
     for key in FREE_TEXT_KEYS:
-        value = table.get(key, index)
-        if isinstance(value, str) and _ID_NUMBER.search(visible_text(value)):
+        if not table.has(key):
+            continue
+        for i, value in enumerate(table.column(key)):
+            if type(value) is str and len(value) >= 18 and _ID_NUMBER.search(visible_text(value)):
+                found.setdefault(i, []).append(key)
+
+    def rule(check: _RowChecker, _times) -> None:
+        for key in found.get(check.index, ()):
             check.add(key, ERROR, "id_number", t("validate.id_number"))
+
+    return rule
 
 
 def _duplicate_numbers(table: SheetTable) -> dict[int, list[int]]:
