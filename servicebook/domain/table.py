@@ -156,16 +156,37 @@ class SheetTable:
         return table.box.bottom + 1
 
 
+def _summary_word(value: object) -> bool:
+    return type(value) is str and value[:1] in _FIRST and len(value) <= 12 \
+        and value.translate(_SPACES).rstrip(":：").casefold() in SUMMARY_WORDS
+
+
+def _has_summary_word(columns: Sequence[list[object]]) -> bool:
+    """Whether any cell of these columns says 合计 or its kin: each distinct value asked once."""
+    try:
+        return any(_summary_word(v) for values in columns for v in set(values))
+    except TypeError:   # a value that cannot be hashed: ask every cell
+        return True
+
+
 def _summary_row(cells: Sequence[object], formulas: Sequence[str]) -> str | None:
-    """合计 and its kin, or a row of SUBTOTAL/SUM formulas: what the row is, when it is one.
-    (Every row is asked: plain set lookups, no per-cell normalisation.)"""
+    """合计 and its kin, or a row of SUBTOTAL/SUM formulas: what the row is, when it is one."""
     for value in cells:
-        if type(value) is str and value[:1] in _FIRST and len(value) <= 12 \
-                and value.translate(_SPACES).rstrip(":：").casefold() in SUMMARY_WORDS:
-            return value.strip()
+        if _summary_word(value):
+            return value.strip()   # type: ignore[attr-defined]
     if formulas and all(_SUMMARY_FORMULA.search(f) for f in formulas):
         return "=" + formulas[0]
     return None
+
+
+def _columns(body: Sequence[Sequence[object]], positions: dict[str, int]) -> dict[str, list[Any]]:
+    """The values of each column by key. A rectangular grid (as calamine reads one) is turned
+    on its side in one C-speed step; ragged rows are read cell by cell."""
+    width = len(body[0]) if body else 0
+    if body and all(len(cells) == width for cells in body):
+        turned = list(zip(*body, strict=True))
+        return {key: list(turned[pos]) if pos < width else [None] * len(body) for key, pos in positions.items()}
+    return {key: [cells[pos] if pos < len(cells) else None for cells in body] for key, pos in positions.items()}
 
 
 def build_table(
@@ -196,8 +217,9 @@ def build_table(
     width = headers.last_column
     body = rows[headers.row:]
     # Column by column (C-speed comprehensions), then one pass over the rows to keep the records.
-    picked = {key: [cells[pos] if pos < len(cells) else None for cells in body] for key, pos in positions.items()}
+    picked = _columns(body, positions)
     typed_lists = [picked[key] for key in typed]
+    words = _has_summary_word(typed_lists)   # most sheets have no 合计 row: no row need be asked
     valued: set[int] = set()
     keep: list[int] = []
     for offset, cells in enumerate(body):
@@ -221,7 +243,7 @@ def build_table(
         row_formulas = [formulas[(number, c)] for c in typed_columns if (number, c) in formulas] if formulas else []
         if row_formulas and len(row_formulas) != sum(not is_blank(v) for v in typed_values):
             row_formulas = []   # a formula beside typed values: a record that computes a cell
-        if summary := _summary_row(typed_values, row_formulas):
+        if (words or row_formulas) and (summary := _summary_row(typed_values, row_formulas)):
             table.skipped[number] = t("layout.summary_row", text=summary[:20])
             continue
         keep.append(offset)
