@@ -120,6 +120,29 @@ def test_rows_and_cells_without_references_are_counted_in_order():
     assert root[1][1] == [(None, None, "3"), ("B2", None, "5")]
 
 
+@pytest.mark.parametrize("edits", [
+    {5: {2: "已超时"}, 9: {1: 7, 4: "通过"}},                       # rows that exist, found by reference
+    {5: {2: "已超时"}, 12: {1: 1}, 13: {1: 2}},                      # and rows past the last one
+    {6: {1: "新"}},                                                  # a missing row between: read in order
+    {1: {3: "新列"}, 2: {1: "A"}, 10: {2: "B"}, 11: {2: "C"}},
+])
+def test_finding_the_edited_rows_by_reference_writes_what_reading_every_row_writes(edits):
+    """A day's edits touch a few rows of many: they are found by their reference, with the same
+    result — byte for byte, strings to scrub and formulas dropped — as reading every row."""
+    body = "".join(f'<row r="{n}" spans="1:4"><c r="A{n}" t="s"><v>{n}</v></c>'
+                   f'<c r="B{n}"><f>A{n}*2</f><v>{2 * n}</v></c><c r="D{n}"><v>{n}</v></c></row>'
+                   for n in (1, 2, 3, 4, 5, 7, 8, 9, 10, 11)).encode()
+    looks = CellLooks(masked={(row, col) for row, cells in edits.items() for col in cells})
+    fast = RowPatcher("", StyleSheet(STYLES), False, looks)
+    by_reference = fast.patch(body, edits)
+    slow = RowPatcher("", StyleSheet(STYLES), False, looks)
+    in_order = slow._patch_in_order(body, edits, sorted(edits))
+    assert b"".join(by_reference.pieces) == b"".join(in_order.pieces)
+    assert (by_reference.replaced_strings, by_reference.dropped_formula) == \
+        (in_order.replaced_strings, in_order.dropped_formula)
+    assert (fast._locate(body, sorted(edits)) is None) == (6 in edits)   # the path each case takes
+
+
 def test_a_new_cell_takes_its_rows_format_else_its_columns():
     body = '<row r="2" s="1" customFormat="1"><c r="A2"><v>1</v></c></row><row r="3"><c r="A3"><v>1</v></c></row>'
     out, _ = _rows(body, {2: {2: 5}, 3: {2: 5}}, CellLooks(column_styles={2: 2}))
