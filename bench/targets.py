@@ -31,7 +31,7 @@ from pathlib import Path
 
 from harness import CACHE, CHILD, NOW, ROOT, save, workbook
 
-SHORT = 2.0
+SHORT = 10.0
 TARGETS = {"unchanged_rerun": 2.0, "day_changes": 3.0, "first_run": 0.25, "ribbon_import": 1.2, "memory": 1.5}
 
 

@@ -220,6 +220,39 @@ def test_a_value_in_the_last_cell_of_a_sheet_is_a_message_not_an_abort(tmp_path,
                         "删除多余的行和列后保存，再运行。", "validate", "check", "run")
 
 
+def test_the_farthest_column_followed_in_one_pass_is_the_farthest_column():
+    """Each search looks only past the farthest column yet: the result is the true farthest of
+    every one- and two-letter reference, in any order, from any starting point."""
+    import random
+
+    from servicebook.domain.table import column_letter
+    from servicebook.xlsx.scan import farthest_two_letters
+
+    rng = random.Random(7)
+    for _ in range(2000):
+        columns = [rng.randint(1, 702) for _ in range(rng.randint(1, 12))]
+        data = b"".join(b'<c r="%s%d" s="1"><v>1</v></c>' % (column_letter(c).encode(), rng.randint(1, 999))
+                        for c in columns)
+        start = rng.choice([0, rng.randint(0, 702)])
+        assert farthest_two_letters(data, start) == max(start, *columns)
+
+
+@pytest.mark.parametrize("follow", [True, False])
+def test_a_sheet_with_more_rows_than_zz_columns_can_hold_gets_its_exact_width(tmp_path, cli, monkeypatch, follow):
+    """Past MAX_CELLS / 702 rows the exact farthest column is needed: a large part follows it in
+    the first read, a small one reads the part again; both give the same width, and the run works."""
+    from servicebook.xlsx import scan
+
+    path = team_workbook(tmp_path, [good_record() for _ in range(30)])
+    monkeypatch.setattr(scan, "MAX_CELLS", 31 * 702 - 1)   # 31 rows of ZZ would be too many
+    monkeypatch.setattr(scan, "FOLLOW_COLUMNS_FROM", 0 if follow else 1 << 40)
+    with zipfile.ZipFile(path) as archive:
+        extent = scan.scan_sheet(archive, "xl/worksheets/sheet1.xml").extent
+        header = openpyxl.load_workbook(path)["服务记录"].max_column
+    assert (extent.rows, extent.columns) == (31, header)
+    assert cli("validate", path, "--now", NOW).code == 0
+
+
 def test_a_huge_or_wrong_dimension_is_ignored(tmp_path, cli):
     path = team_workbook(tmp_path, [good_record(ticket_no=None)])
     _rewrite(path, "xl/worksheets/sheet1.xml",

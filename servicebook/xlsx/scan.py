@@ -14,6 +14,7 @@ Both are plain byte searches over the decompressed part, a few per cent of calam
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -24,6 +25,9 @@ CHUNK = 1 << 20
 TAIL = 1 << 16                   # kept from the previous chunk: a cell that straddles two chunks
 TWO_LETTERS = 26 * 27            # ZZ: the last column a sheet without a three-letter reference can use
 MAX_CELLS = 60_000_000           # about 2 GB in calamine, plus the Python grid: readable on an office PC
+# A part this large may hold more rows than ZZ columns of them can be read (MAX_CELLS / 702, about
+# 85,000): its farthest column is followed during the first read instead of in a second one.
+FOLLOW_COLUMNS_FROM = 64 << 20
 _ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
 _FAR = re.compile(rb'r="[A-Z]{3}')
 _FAR_REF = re.compile(rb'r="([A-Z]{3,})\d')
@@ -98,6 +102,7 @@ def scan_sheet(archive: zipfile.ZipFile, part: str) -> SheetScan:
     """The sheet's extent (exact in rows; in columns exact beyond ZZ, else ZZ — refined to the exact
     column only when that bound would be too large to read) and its formula and error cells."""
     last_row, far, tail, prefix = 0, False, b"", None
+    follow, farthest = archive.getinfo(part).file_size >= FOLLOW_COLUMNS_FROM, 0
     scan = SheetScan(Extent(1, 1))
     head, after = b"", None    # the XML before <sheetData>, and from </sheetData> on
     with archive.open(part) as stream:
@@ -117,6 +122,8 @@ def scan_sheet(archive: zipfile.ZipFile, part: str) -> SheetScan:
             if found:
                 last_row = max(last_row, int(found.group(1)))
             far = far or _FAR.search(data) is not None
+            if follow and not far:
+                farthest = farthest_two_letters(data, farthest)
             _specials(data, prefix, scan)
             tail = data[-TAIL:]
     if after is None:   # an empty sheet: <sheetData/>
@@ -132,7 +139,7 @@ def scan_sheet(archive: zipfile.ZipFile, part: str) -> SheetScan:
     elif rows * TWO_LETTERS <= MAX_CELLS:
         columns = TWO_LETTERS
     else:
-        columns = _farthest(archive, part, _ANY_REF)
+        columns = max(farthest, 1) if follow else _farthest(archive, part, _ANY_REF)
     scan.extent = Extent(rows, columns)
     return scan
 
@@ -147,6 +154,33 @@ def _farthest(archive: zipfile.ZipFile, part: str, pattern: re.Pattern[bytes]) -
                 farthest = max(farthest, _letters(letters))
             tail = data[-256:]
     return farthest
+
+
+def farthest_two_letters(data: bytes, farthest: int) -> int:
+    """The farthest column of a one- or two-letter cell reference in `data`, if beyond `farthest`:
+    each search looks only for a reference past the farthest yet, so a sheet costs one pass and
+    a handful of matches (not one per cell)."""
+    position = 0
+    while found := _beyond(farthest).search(data, position):
+        farthest = _letters(found.group(1))
+        position = found.start() + 1
+    return farthest
+
+
+@functools.lru_cache(maxsize=TWO_LETTERS + 1)
+def _beyond(column: int) -> re.Pattern[bytes]:
+    """A cell reference of one or two letters naming a column past `column` (ZZ at most)."""
+    if column < 26:
+        single = rb"[%c-Z]" % (65 + column) if column < 25 else None
+        options = [o for o in (single, rb"[A-Z][A-Z]") if o]
+    else:
+        first, second = divmod(column - 1, 26)   # AA is 27: first 1 ("A"), second 0 ("A")
+        options = [rb"%c[%c-Z]" % (64 + first, 66 + second)] if second < 25 else []
+        if first < 26:
+            options.append(rb"[%c-Z][A-Z]" % (65 + first))
+    if not options:
+        return re.compile(rb"(?!)")   # nothing lies past ZZ in two letters
+    return re.compile(rb'\br="(' + b"|".join(options) + rb')\d')
 
 
 def readable(extent: Extent) -> bool:
