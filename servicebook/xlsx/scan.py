@@ -180,7 +180,7 @@ def _beyond(column: int) -> re.Pattern[bytes]:
             options.append(rb"[%c-Z][A-Z]" % (65 + first))
     if not options:
         return re.compile(rb"(?!)")   # nothing lies past ZZ in two letters
-    return re.compile(rb'\br="(' + b"|".join(options) + rb')\d')
+    return re.compile(rb'r="(' + b"|".join(options) + rb')\d')   # as _ANY_REF: a leading \b costs the quick search
 
 
 def readable(extent: Extent) -> bool:
