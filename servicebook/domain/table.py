@@ -248,7 +248,9 @@ def build_table(
             continue
         keep.append(offset)
     table.row_numbers = [headers.row + 1 + offset for offset in keep]
-    columns: dict[str, list[Any]] = {key: [values[i] for i in keep] for key, values in picked.items()}
-    table.values = columns
+    if len(keep) == len(body):   # the common case: every row below the header is a record
+        table.values = picked
+    else:
+        table.values = {key: [values[i] for i in keep] for key, values in picked.items()}
     table.occupancy = Occupancy(layout, frozenset(valued))
     return table
