@@ -96,6 +96,20 @@ class LazyContext(Mapping):
         return len(self._data())
 
 
+def _understood(vocab: Vocabulary, column: list) -> list[str]:
+    """The status of each row as the list's word, each distinct cell value understood once (the
+    same few words fill the column; 1 and True are told apart)."""
+    seen: dict[object, str] = {}
+    out = []
+    for value in column:
+        key = value if type(value) is str else (type(value), value)
+        word = seen.get(key)
+        if word is None:
+            word = seen[key] = vocab.standard("status", as_text(value))
+        out.append(word)
+    return out
+
+
 class Planner:
     def __init__(self, table: SheetTable, lookup: Lookup, sla: SlaResult | None, rules: MailRules,
                  vocab: Vocabulary, now: datetime, sent_before: Callable[[str, str], bool]):
@@ -104,6 +118,7 @@ class Planner:
         self.words = {code: vocab.word("status", code) for code in (*OPEN, "awaiting", "closed")}
         self.open = {self.words[code] for code in OPEN}
         self.delayed = vocab.word("node_status", "delayed")
+        self.statuses = _understood(vocab, table.column("status"))
         self.plan = MailPlan()
         self.no_email = 0
         self.agents_without_email: set[str] = set()
@@ -156,10 +171,12 @@ class Planner:
     # ------------------------------------------------------------ the customer: one email, its stage
 
     def plan_customer(self, i: int, ticket: str, context: Mapping) -> None:
-        status = self.vocab.standard("status", as_text(self.table.get("status", i)))
+        status = self.statuses[i]
         found = [c for c in (self.acknowledgement(status, i, context), self.progress(status, ticket, context),
                              self.solution(status, ticket, i, context), self.confirmation(status, ticket, i, context),
                              self.survey(status, i, context)) if c is not None and c.template in self.rules.enabled]
+        if not found:
+            return
         reached = max((STAGE[key] for key in STAGE if self.sent_before(ticket, key)), default=-1)
         found = [c for c in found if STAGE[c.template] >= reached]
         if not found:
