@@ -41,18 +41,27 @@ def split_ref(ref: str) -> tuple[int, int]:
     return int(match.group(2)), column_number(match.group(1))
 
 
+_PHANTOM_DAY = datetime(1900, 3, 1)   # before it, Excel counts a 29 February 1900 that never was
+
+
 def serial(value: datetime | date | time, date1904: bool = False) -> float:
+    if type(value) is datetime and value.tzinfo is None and value >= _PHANTOM_DAY:   # nearly every cell
+        delta = value - (EPOCH_1904 if date1904 else EPOCH_1900)
+        return delta.days + delta.seconds / 86400 + delta.microseconds / 86400e6
     if isinstance(value, time):
         return (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6) / 86400
     if not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
     delta = value - (EPOCH_1904 if date1904 else EPOCH_1900)
-    if not date1904 and value < datetime(1900, 3, 1):
+    if not date1904 and value < _PHANTOM_DAY:
         delta -= timedelta(days=1)   # Excel's phantom 29 February 1900
     return delta.days + delta.seconds / 86400 + delta.microseconds / 86400e6
 
 
 def number_text(value: float | int) -> str:
+    if type(value) is float:
+        text = repr(value)
+        return text[:-2] if text.endswith(".0") else text
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, int):
@@ -87,6 +96,12 @@ def cell_xml(ref: str, value: object, style: int, prefix: str = "", date1904: bo
     p = prefix
     s = f' s="{style}"' if style else ""
     kind = type(value)
+    if kind is float or kind is int:   # the computed columns' hours and counts: the common case first
+        if kind is float and not math.isfinite(value):
+            return f'<{p}c r="{ref}"{s}/>' if style else ""
+        return f'<{p}c r="{ref}"{s}><{p}v>{number_text(value)}</{p}v></{p}c>'
+    if kind is datetime:
+        return f'<{p}c r="{ref}"{s}><{p}v>{number_text(serial(value, date1904))}</{p}v></{p}c>'
     if kind is str and value:
         text = clean_text(value) if _NEEDS_CLEANING.search(value) else value
         return f'<{p}c r="{ref}"{s} t="inlineStr">{inline_string(text, p)}</{p}c>'
