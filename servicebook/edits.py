@@ -232,7 +232,22 @@ def _same(held: Any, value: Any) -> bool:
         and not isinstance(held, bool) and float(held) == float(value))
 
 
-def drop_unchanged(edits: Edits, read: dict[str, SheetTable], touched: set[tuple[str, int, int]]) -> None:
+# The cells a command has written so far, by sheet title, then column: the rows.
+Written = dict[str, dict[int, set[int]]]
+
+
+def note_written(written: Written, edits: Edits) -> None:
+    """Add what `edits` wrote (after a save) to what the command has written."""
+    for title, sheet in edits.sheets.items():
+        by_column = written.setdefault(title, {})
+        for row, col in sheet.cells:
+            rows = by_column.get(col)
+            if rows is None:
+                rows = by_column[col] = set()
+            rows.add(row)
+
+
+def drop_unchanged(edits: Edits, read: dict[str, SheetTable], written: Written) -> None:
     """Leave out the cell edits that would write the value the file already holds (as read, and not
     written since by this command): a rerun with nothing new then writes nothing at all. A formula
     cell, a masked cell and a cell of a new column are always written."""
@@ -240,29 +255,35 @@ def drop_unchanged(edits: Edits, read: dict[str, SheetTable], touched: set[tuple
     for title, sheet in edits.sheets.items():
         table = by_title.get(title)
         if table is not None and sheet.has_cells():
-            _drop_unchanged_in(sheet, table, {(row, col) for t, row, col in touched if t == title})
+            _drop_unchanged_in(sheet, table, written.get(title, {}))
 
 
-def _drop_unchanged_in(sheet: SheetEdits, table: SheetTable, touched: set[tuple[int, int]]) -> None:
+def _drop_unchanged_in(sheet: SheetEdits, table: SheetTable, written: dict[int, set[int]]) -> None:
     index = {row: i for i, row in enumerate(table.row_numbers)}
     keys = {col: key for key, col in table.headers.columns.items()}
     new = {n.col for n in sheet.new_columns}
-    forced = sheet.masked | touched | set(table.formulas)   # written whatever the file holds
+    # Written whatever the file holds: what this command wrote already, masked cells, formulas.
+    special: dict[int, set[int]] = {}
+    for row, col in (*sheet.masked, *table.formulas):
+        special.setdefault(col, set()).add(row)
+    nothing: set[int] = set()
 
     def unchanged(column: _Column) -> list[bool] | None:
         key, col = keys.get(column.col), column.col
         if key is None or col in new:
             return None
-        held, kept = table.column(key), {row for row, c in forced if c == col}
+        held, ours, theirs = table.column(key), written.get(col, nothing), special.get(col, nothing)
         if column.rows == table.row_numbers:   # the common case: the column as read, row for row
-            return [_same(h, v) and r not in kept for r, h, v in zip(column.rows, held, column.values, strict=True)]
-        return [(i := index.get(r)) is not None and _same(held[i], v) and r not in kept
+            return [_same(h, v) and r not in ours and r not in theirs
+                    for r, h, v in zip(column.rows, held, column.values, strict=True)]
+        return [(i := index.get(r)) is not None and _same(held[i], v) and r not in ours and r not in theirs
                 for r, v in zip(column.rows, column.values, strict=True)]
 
     sheet.settle(unchanged)
     for (row, col), value in list(sheet.cells.items()):
         i, key = index.get(row), keys.get(col)
-        if i is None or key is None or col in new or (row, col) in forced:
+        if i is None or key is None or col in new or row in written.get(col, nothing) \
+                or row in special.get(col, nothing):
             continue
         if _same(table.get(key, i), value):
             del sheet.cells[(row, col)]

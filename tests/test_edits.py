@@ -46,7 +46,7 @@ def test_unchanged_column_cells_are_left_out_with_what_was_set_there_before(tmp_
         sheet.set(rows[0], col, datetime(2030, 1, 1))      # overwritten below by the value the file holds
         sheet.set_column(col, rows, [datetime(2024, 5, 13, 9, 0), datetime(2024, 5, 14), datetime(2024, 5, 16)])
         sheet.masked.add((rows[1], col))                   # a masked cell is written whatever it holds
-        drop_unchanged(edits, session.read, set())
+        drop_unchanged(edits, session.read, {})
         assert sheet.cells == {(rows[1], col): datetime(2024, 5, 14), (rows[2], col): datetime(2024, 5, 16)}
         assert type(table.get("due_at", 1)) is date       # midnight, as the reader gives it
 
@@ -58,5 +58,5 @@ def test_a_cell_this_command_wrote_before_is_written_again_even_when_the_file_he
         col, row = table.headers.columns["due_at"], table.row_numbers[0]
         edits = Edits()
         edits.sheet(table.title, table.headers.row).set_column(col, [row], [datetime(2024, 5, 13, 9, 0)])
-        drop_unchanged(edits, session.read, {(table.title, row, col)})
+        drop_unchanged(edits, session.read, {table.title: {col: {row}}})
         assert edits.sheets[table.title].cells == {(row, col): datetime(2024, 5, 13, 9, 0)}

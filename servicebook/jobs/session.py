@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from servicebook.definition import WorkbookDef, definition
 from servicebook.domain.book import Book
 from servicebook.domain.table import SheetTable
-from servicebook.edits import Edits, drop_unchanged
+from servicebook.edits import Edits, Written, drop_unchanged, note_written
 from servicebook.errors import CannotRun
 from servicebook.jobs.counters import counter_edits
 from servicebook.jobs.state import restore_if_damaged
@@ -51,7 +51,7 @@ class Session:
     # The tables as read from the file (steps put new tables into the book; these stay), and the
     # cells this session has written since: what lets a save leave out what would not change.
     read: dict[str, SheetTable] | None = field(default=None, repr=False)
-    _touched: set[tuple[str, int, int]] = field(default_factory=set, repr=False)
+    _touched: Written = field(default_factory=dict, repr=False)
     # The file's digest after this session's last write (the writer refuses a file changed since).
     _written: str | None = field(default=None, repr=False)
 
@@ -116,7 +116,7 @@ class Session:
             raise RuntimeError("a reading session was asked to write")
         with stage(t("progress.saving")):
             saved = self.writer.write(edits, backup)
-        self._touched |= {(title, row, col) for title, sheet in edits.sheets.items() for (row, col) in sheet.cells}
+        note_written(self._touched, edits)
         if known is not None:
             known.update({title: _digest(sheet.highlights) for title, sheet in edits.sheets.items()
                           if sheet.highlights})
