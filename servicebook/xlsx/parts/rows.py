@@ -31,7 +31,8 @@ _FAR = 1 << 30   # "somewhere right of every edit": the row's last column could 
 
 @dataclass
 class RowsResult:
-    pieces: list[bytes] = field(default_factory=list)   # the new sheetData content, never joined
+    # The new sheetData content, never joined: unchanged stretches are views into the part as read.
+    pieces: list[bytes | memoryview] = field(default_factory=list)
     replaced_strings: dict[int, str] = field(default_factory=dict)   # shared-string index -> its new text
     dropped_formula: bool = False
 
@@ -47,12 +48,15 @@ class CellLooks:
     masked: set[tuple[int, int]] = field(default_factory=set)
 
 
-def elements(body: bytes, tag: bytes, start: int = 0) -> Iterator[tuple[int, int, bytes, bytes]]:
-    """(start, end, attributes, content) of each `tag` element in `body`, found with plain searches:
-    several times faster than a regular expression over a sheet of a few hundred megabytes."""
+def elements(body: bytes, tag: bytes, start: int = 0,
+             end: int | None = None) -> Iterator[tuple[int, int, bytes, bytes]]:
+    """(start, end, attributes, content) of each `tag` element in `body` (up to `end`), found with
+    plain searches: several times faster than a regular expression over a sheet of a few hundred
+    megabytes."""
     opening, closing = b"<" + tag, b"</" + tag + b">"
     width = len(opening)
-    while (begin := body.find(opening, start)) >= 0:
+    end = len(body) if end is None else end
+    while (begin := body.find(opening, start, end)) >= 0:
         after = body[begin + width:begin + width + 1]
         head_end = body.find(b">", begin)
         if after not in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
@@ -79,63 +83,70 @@ class RowPatcher:
         self._letters: dict[int, str] = {}
         self._tails: dict[tuple[int, str], str] = {}
 
-    def patch(self, body: bytes, edits: dict[int, dict[int, Any]]) -> RowsResult:
-        """`edits`: values by row, then column."""
+    def patch(self, body: bytes, edits: dict[int, dict[int, Any]], start: int = 0,
+              end: int | None = None) -> RowsResult:
+        """`edits`: values by row, then column; the rows are `body[start:end]` (the sheet part is not
+        cut: the stretches of unchanged rows are views into it, never copies)."""
+        end = len(body) if end is None else end
         pending = sorted(edits)
-        found = self._locate(body, pending)
+        found = self._locate(body, pending, start, end)
         if found is None:
-            return self._patch_in_order(body, edits, pending)
-        out, position = self.result.pieces, 0
+            return self._patch_in_order(body, edits, pending, start, end)
+        out, position, view = self.result.pieces, start, memoryview(body)
         tag = self.prefix.encode() + b"row"
-        for number, start in found:
-            _, end, attrs, inner = next(elements(body, tag, start))
-            out += [body[position:start], self.patched_row(number, attrs, inner, edits[number])]
-            position = end
-        out.append(body[position:])
+        for number, begin in found:
+            _, finish, attrs, inner = next(elements(body, tag, begin, end))
+            out += [view[position:begin], self.patched_row(number, attrs, inner, edits[number])]
+            position = finish
+        out.append(view[position:end])
         out += [self.new_row(number, edits[number]) for number in pending[len(found):]]
         return self.result
 
-    def _locate(self, body: bytes, pending: list[int]) -> list[tuple[int, int]] | None:
+    def _locate(self, body: bytes, pending: list[int], start: int = 0,
+                end: int | None = None) -> list[tuple[int, int]] | None:
         """Where each edited row starts, found by its reference without reading the rows between
         (a day's edits touch a few hundred of 100,000 rows); the rows past the last one are new.
         None — read every row — when a row has no reference first in its tag (then rows are
         counted), or an edited row is missing between existing ones (it goes in between)."""
+        end = len(body) if end is None else end
         tag = b"<" + self.prefix.encode() + b"row"
         opening = tag + b' r="'
-        if body.count(tag) != body.count(opening):
+        if body.count(tag, start, end) != body.count(opening, start, end):
             return None
-        last = body.rfind(opening)
+        last = body.rfind(opening, start, end)
         last_number = int(body[last + len(opening):body.find(b'"', last + len(opening))]) if last >= 0 else 0
-        found, position = [], 0
+        found, position = [], start
         for number in pending:
             if number > last_number:
                 break
-            start = body.find(opening + str(number).encode() + b'"', position)
-            if start < 0:
+            begin = body.find(opening + str(number).encode() + b'"', position, end)
+            if begin < 0:
                 return None
-            found.append((number, start))
-            position = start + 1
+            found.append((number, begin))
+            position = begin + 1
         return found
 
-    def _patch_in_order(self, body: bytes, edits: dict[int, dict[int, Any]], pending: list[int]) -> RowsResult:
+    def _patch_in_order(self, body: bytes, edits: dict[int, dict[int, Any]], pending: list[int], start: int = 0,
+                        end: int | None = None) -> RowsResult:
         """Every row read in turn: rows counted when they carry no reference, new rows put between."""
-        out = self.result.pieces
-        next_pending, position, expected = 0, 0, 1
-        for start, end, attrs, inner in elements(body, self.prefix.encode() + b"row"):
+        end = len(body) if end is None else end
+        out, view = self.result.pieces, memoryview(body)
+        next_pending, position, expected = 0, start, 1
+        for begin, finish, attrs, inner in elements(body, self.prefix.encode() + b"row", start, end):
             found = _R_ROW.search(attrs)
             number = int(found.group(1)) if found else expected
             expected = number + 1
             if next_pending < len(pending) and pending[next_pending] <= number:
-                out.append(body[position:start])     # unchanged rows, copied as one slice
-                position = start
+                out.append(view[position:begin])     # unchanged rows, as one view
+                position = begin
             while next_pending < len(pending) and pending[next_pending] < number:
                 out.append(self.new_row(pending[next_pending], edits[pending[next_pending]]))
                 next_pending += 1
             if next_pending < len(pending) and pending[next_pending] == number:
                 next_pending += 1
                 out.append(self.patched_row(number, attrs, inner, edits[number]))
-                position = end
-        out.append(body[position:])
+                position = finish
+        out.append(view[position:end])
         for number in pending[next_pending:]:
             out.append(self.new_row(number, edits[number]))
         return self.result

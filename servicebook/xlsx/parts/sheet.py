@@ -22,7 +22,7 @@ _SHEET_DATA = re.compile(rb"<((?:\w+:)?)sheetData\b[^>]*?(/>|>)")
 
 @dataclass
 class PatchResult:
-    data: list[bytes]           # the new part, in pieces (a large sheet is never joined in memory)
+    data: list[bytes | memoryview]   # the new part, in pieces (a large sheet is never joined in memory)
     replaced_strings: dict[int, str] = field(default_factory=dict)   # shared-string index -> the text that replaced it
     dropped_formula: bool = False
 
@@ -34,12 +34,16 @@ class SheetPatcher:
         if not match:
             raise ValueError("no sheetData")
         self.prefix = match.group(1).decode()
+        # The rows stay where they are in `data` (on a large sheet, a copy is hundreds of megabytes).
+        self.data = data
         if match.group(2) == b"/>":
-            head, self.body, tail = data[:match.start()], b"", data[match.end():]
+            self.rows = (match.end(), match.end())
+            head, tail = data[:match.start()], data[match.end():]
         else:
             closing = b"</" + match.group(1) + b"sheetData>"
             close = data.rfind(closing)
-            head, self.body, tail = data[:match.start()], data[match.end():close], data[close + len(closing):]
+            self.rows = (match.end(), close)
+            head, tail = data[:match.start()], data[close + len(closing):]
         self.xml = SheetXml(etree.fromstring(head + f"<{self.prefix}sheetData/>".encode() + tail))
 
     def patch(self, edits: SheetEdits) -> PatchResult:
@@ -50,7 +54,7 @@ class SheetPatcher:
             self.xml.replace_highlights(edits.highlights, self.styles.highlight_dxf)
         if cells:
             self.xml.grow_dimension(max(cells), max(max(c) for c in cells.values()))
-        rows = RowPatcher(self.prefix, self.styles, self.date1904, looks).patch(self.body, cells)
+        rows = RowPatcher(self.prefix, self.styles, self.date1904, looks).patch(self.data, cells, *self.rows)
         skeleton = etree.tostring(self.xml.root, xml_declaration=True, encoding="UTF-8", standalone=True)
         marker = _SHEET_DATA.search(skeleton)
         data = [skeleton[:marker.start()], f"<{self.prefix}sheetData>".encode(), *rows.pieces,
