@@ -11,8 +11,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from tqdm import tqdm
-
 T = TypeVar("T")
 DELAY = 1.0
 
@@ -22,9 +20,14 @@ def _enabled() -> bool:
 
 
 def track(items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
-    """Iterate with a bar that appears once the loop has run for a second."""
-    yield from tqdm(items, desc=description, total=total, delay=DELAY, file=sys.stderr,
-                    disable=not _enabled(), leave=False, unit="行")
+    """Iterate with a bar that appears once the loop has run for a second (tqdm is loaded only
+    for a terminal: a scheduled run has none)."""
+    if not _enabled():
+        yield from items
+        return
+    from tqdm import tqdm
+
+    yield from tqdm(items, desc=description, total=total, delay=DELAY, file=sys.stderr, leave=False, unit="行")
 
 
 @contextmanager
@@ -38,6 +41,8 @@ def stage(description: str) -> Iterator[None]:
     def tick() -> None:
         if done.wait(DELAY):
             return
+        from tqdm import tqdm
+
         with tqdm(desc=description, file=sys.stderr, leave=False, bar_format="{desc} {elapsed}") as bar:
             while not done.wait(0.2):
                 bar.refresh()

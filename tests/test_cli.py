@@ -80,6 +80,19 @@ def test_a_step_longer_than_a_second_shows_progress_on_a_terminal(monkeypatch):
     assert quick.getvalue() == ""
 
 
+def test_a_long_loop_shows_its_bar_on_a_terminal(monkeypatch):
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+
+    def slow():
+        for n in range(3):
+            time.sleep(0.5)
+            yield n
+
+    assert list(progress.track(slow(), "发送邮件", total=3)) == [0, 1, 2]
+    assert "发送邮件" in terminal.getvalue() and "3/3" in terminal.getvalue()
+
+
 def test_no_progress_when_output_is_not_a_terminal(monkeypatch):
     piped = io.StringIO()
     monkeypatch.setattr("sys.stderr", piped)
