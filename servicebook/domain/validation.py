@@ -168,14 +168,20 @@ def validate_records(table: SheetTable, vocab: Vocabulary, now: datetime) -> Val
 
 def validate_progress(table: SheetTable, vocab: Vocabulary, now: datetime, tickets: set[str]) -> ValidationResult:
     delayed = vocab.word("node_status", "delayed")
+    # Read a column at a time (a progress sheet has several entries per record): the unknown
+    # numbers, and the entries marked delayed.
+    unknown = {i: text for i, value in enumerate(table.column("ticket_no"))
+               if (text := as_text(value)) and text not in tickets}
+    late = {i for i, value in enumerate(table.column("node_status"))
+            if value is not None and as_text(value) == delayed}
 
     def known_record(check: _RowChecker, _times) -> None:
-        ticket = as_text(table.get("ticket_no", check.index))
-        if ticket and ticket not in tickets:
+        ticket = unknown.get(check.index)
+        if ticket:
             check.add("ticket_no", ERROR, "unknown_ticket", t("validate.unknown_ticket", ticket=ticket))
 
     def delay_explained(check: _RowChecker, times) -> None:
-        if as_text(table.get("node_status", check.index)) != delayed:
+        if check.index not in late:
             return
         for key, code in (("delay_reason", "delay_needs_reason"), ("new_due", "delay_needs_date")):
             if table.has(key) and is_blank(table.get(key, check.index)):
