@@ -27,8 +27,17 @@ class PatchResult:
     dropped_formula: bool = False
 
 
+def _settle_views(pieces: list[bytes | memoryview], size: int) -> None:
+    """Views of unchanged rows keep the whole part as read alive until the package is written:
+    worth it when they are most of it (a day's edits), not when nearly every row was rewritten (a
+    first run), where the part read is better let go and its few unchanged stretches copied."""
+    viewed = sum(len(p) for p in pieces if type(p) is memoryview)
+    if viewed < size // 2:
+        pieces[:] = [bytes(p) if type(p) is memoryview else p for p in pieces]
+
+
 class SheetPatcher:
-    def __init__(self, data: bytes, styles: StyleSheet, date1904: bool):
+    def __init__(self, data: bytes | bytearray, styles: StyleSheet, date1904: bool):
         self.styles, self.date1904 = styles, date1904
         match = _SHEET_DATA.search(data)
         if not match:
@@ -44,7 +53,7 @@ class SheetPatcher:
             close = data.rfind(closing)
             self.rows = (match.end(), close)
             head, tail = data[:match.start()], data[close + len(closing):]
-        self.xml = SheetXml(etree.fromstring(head + f"<{self.prefix}sheetData/>".encode() + tail))
+        self.xml = SheetXml(etree.fromstring(bytes(head) + f"<{self.prefix}sheetData/>".encode() + bytes(tail)))
 
     def patch(self, edits: SheetEdits) -> PatchResult:
         looks = CellLooks(edits.formats, {}, self.xml.column_styles(), edits.masked)
@@ -55,6 +64,7 @@ class SheetPatcher:
         if cells:
             self.xml.grow_dimension(max(cells), max(max(c) for c in cells.values()))
         rows = RowPatcher(self.prefix, self.styles, self.date1904, looks).patch(self.data, cells, *self.rows)
+        _settle_views(rows.pieces, len(self.data))
         skeleton = etree.tostring(self.xml.root, xml_declaration=True, encoding="UTF-8", standalone=True)
         marker = _SHEET_DATA.search(skeleton)
         data = [skeleton[:marker.start()], f"<{self.prefix}sheetData>".encode(), *rows.pieces,

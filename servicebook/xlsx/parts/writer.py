@@ -43,7 +43,7 @@ def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDe
             if title in owned:
                 continue
             part = book.sheet_part(title)
-            result = SheetPatcher(package.read(part), styles, book.date1904).patch(sheet)
+            result = SheetPatcher(package.read_large(part), styles, book.date1904).patch(sheet)
             package.put(part, result.data)
             table = sheet.excel_table
             if table is not None and table.part and (sheet.new_columns or sheet.table_rows_through):
