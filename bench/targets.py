@@ -1,5 +1,5 @@
 """The five speed targets of issue 20, each case in a fresh process (the best of three for a case
-under two seconds), as ratios to baselines measured in the same run on the same file:
+under ten seconds), as ratios to baselines measured in the same run on the same file:
 
 1. an unchanged rerun (again, at the first run's moment) / a calamine read       target <= 2
 2. a day's changes (1 % edited, 0.5 % new, 20 progress) / a calamine read        target <= 3
