@@ -4,6 +4,7 @@ LibreOffice opens every result — for workbooks from openpyxl, XlsxWriter and L
 
 from __future__ import annotations
 
+import io
 import shutil
 import struct
 import zipfile
@@ -288,3 +289,43 @@ def test_a_part_we_do_not_touch_keeps_its_compressed_bytes_and_the_file_stays_wh
         assert {i.filename: i.compress_type for i in archive.infolist() if i.filename in untouched} == \
             {i.filename: i.compress_type for i in zipfile.ZipFile(make(tmp_path / ("again-" + name))).infolist()
              if i.filename in untouched}
+
+
+class _Unseekable(io.RawIOBase):
+    """A stream that cannot seek: zipfile then writes each member's sizes after its data."""
+
+    def __init__(self, out: io.BytesIO):
+        self.out = out
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        return self.out.write(data)
+
+
+def test_a_part_stored_uncompressed_or_streamed_with_a_data_descriptor_is_carried_over_as_it_lies(tmp_path, cli):
+    """Some producers store parts without compression, or stream them with their sizes after the
+    data: such parts are carried over with their bytes and their method, and the result is a zip
+    every reader takes — LibreOffice opens it."""
+    path = openpyxl_workbook(tmp_path / "客服工作簿.xlsx")
+    with zipfile.ZipFile(path) as source:
+        members = [(info, source.read(info)) for info in source.infolist()]
+    streamed = io.BytesIO()
+    with zipfile.ZipFile(_Unseekable(streamed), "w") as target:
+        for info, data in members:
+            kind = zipfile.ZIP_STORED if info.filename == "docProps/app.xml" else zipfile.ZIP_DEFLATED
+            target.writestr(zipfile.ZipInfo(info.filename, date_time=info.date_time), data, compress_type=kind)
+    path.write_bytes(streamed.getvalue())
+    with zipfile.ZipFile(path) as source:
+        assert source.getinfo("docProps/core.xml").flag_bits & 0x08   # its sizes follow its data
+    before = _deflated_bytes(path)
+    assert cli("run", path, "--now", NOW, "--wait", "0").code == 0
+    after = _deflated_bytes(path)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+        assert archive.getinfo("docProps/app.xml").compress_type == zipfile.ZIP_STORED
+    assert (after["docProps/app.xml"], after["docProps/core.xml"]) == \
+        (before["docProps/app.xml"], before["docProps/core.xml"])
+    records = lo.sheets_as_csv(path, tmp_path / "csv")["服务记录"]
+    assert [row[records[0].index("记录编号")] for row in records[1:3]] == ["CSF20240510000001", "CSF20240511000001"]
