@@ -235,6 +235,10 @@ def test_the_farthest_column_followed_in_one_pass_is_the_farthest_column():
                         for c in columns)
         start = rng.choice([0, rng.randint(0, 702)])
         assert farthest_two_letters(data, start) == max(start, *columns)
+    # Each step from one column to the next, at the edges of one and two letters.
+    for start, ref, farthest in ((0, "A", 1), (24, "Y", 25), (25, "Y", 25), (25, "Z", 26), (26, "AA", 27),
+                                 (51, "AZ", 52), (52, "BA", 53), (701, "ZZ", 702), (702, "ZZ", 702)):
+        assert farthest_two_letters(f'<c r="{ref}7">'.encode(), start) == farthest, (start, ref)
 
 
 @pytest.mark.parametrize("follow", [True, False])

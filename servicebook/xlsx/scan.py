@@ -170,9 +170,8 @@ def farthest_two_letters(data: bytes, farthest: int) -> int:
 @functools.lru_cache(maxsize=TWO_LETTERS + 1)
 def _beyond(column: int) -> re.Pattern[bytes]:
     """A cell reference of one or two letters naming a column past `column` (ZZ at most)."""
-    if column < 26:
-        single = rb"[%c-Z]" % (65 + column) if column < 25 else None
-        options = [o for o in (single, rb"[A-Z][A-Z]") if o]
+    if column < 26:   # a later single letter (Y: [Z-Z]), or any two letters
+        options = [rb"[%c-Z]" % (65 + column), rb"[A-Z][A-Z]"]
     else:
         first, second = divmod(column - 1, 26)   # AA is 27: first 1 ("A"), second 0 ("A")
         options = [rb"%c[%c-Z]" % (64 + first, 66 + second)] if second < 25 else []
