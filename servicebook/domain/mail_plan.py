@@ -96,20 +96,6 @@ class LazyContext(Mapping):
         return len(self._data())
 
 
-def _understood(vocab: Vocabulary, column: list) -> list[str]:
-    """The status of each row as the list's word, each distinct cell value understood once (the
-    same few words fill the column; 1 and True are told apart)."""
-    seen: dict[object, str] = {}
-    out = []
-    for value in column:
-        key = value if type(value) is str else (type(value), value)
-        word = seen.get(key)
-        if word is None:
-            word = seen[key] = vocab.standard("status", as_text(value))
-        out.append(word)
-    return out
-
-
 class Planner:
     def __init__(self, table: SheetTable, lookup: Lookup, sla: SlaResult | None, rules: MailRules,
                  vocab: Vocabulary, now: datetime, sent_before: Callable[[str, str], bool]):
@@ -118,7 +104,7 @@ class Planner:
         self.words = {code: vocab.word("status", code) for code in (*OPEN, "awaiting", "closed")}
         self.open = {self.words[code] for code in OPEN}
         self.delayed = vocab.word("node_status", "delayed")
-        self.statuses = _understood(vocab, table.column("status"))
+        self.statuses = vocab.standard_column("status", table.column("status"))
         self.plan = MailPlan()
         self.no_email = 0
         self.agents_without_email: set[str] = set()

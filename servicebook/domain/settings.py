@@ -75,6 +75,19 @@ class Vocabulary:
             self._standard[key] = hint.value if hint and "similar" not in hint.reasons else text
         return self._standard[key]
 
+    def standard_column(self, list_key: str, values: Sequence[object]) -> list[str]:
+        """`standard` of each cell of a column as its text, each distinct value understood once
+        (the same few words fill a status column; 1 and True are told apart)."""
+        seen: dict[object, str] = {}
+        out = []
+        for value in values:
+            key = value if type(value) is str else (type(value), value)
+            word = seen.get(key)
+            if word is None:
+                word = seen[key] = self.standard(list_key, as_text(value))
+            out.append(word)
+        return out
+
 
 # ---------------------------------------------------------------- locating tables in a grid
 

@@ -320,7 +320,7 @@ def _status_rule(table: SheetTable, vocab: Vocabulary) -> RowRule:
     columns are read once, and each distinct status word understood once: it runs on every row."""
     if not table.has("status"):
         return lambda check, _times: None
-    statuses = [vocab.standard("status", as_text(v)) for v in table.column("status")]
+    statuses = vocab.standard_column("status", table.column("status"))
     closed, pending = vocab.word("status", "closed"), vocab.word("status", "pending")
     scored = {vocab.word("status", code) for code in ("awaiting", "follow_up")}
 
