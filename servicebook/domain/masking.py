@@ -111,7 +111,7 @@ def _candidates(table: SheetTable, col: ColumnDef) -> list[tuple[int, object]]:
     ours), and — outside a phone column — a text with a digit in it."""
     values = table.column(col.key)
     if col.type == "phone":
-        found = [(i, v) for i, v in enumerate(values) if v is not None and v != "" and not is_blank(v)]
+        found = [(i, v) for i, v in enumerate(values) if not is_blank(v)]
     else:   # most free text holds no digit at all: skipped at C speed
         found = [(i, v) for i, v in enumerate(values) if type(v) is str and _has_digit(v)]
     return [(i, v) for i, v in found if not table.is_formula(col.key, i)] if table.formulas else found

@@ -59,13 +59,11 @@ def serial(value: datetime | date | time, date1904: bool = False) -> float:
 
 
 def number_text(value: float | int) -> str:
-    if type(value) is float:
-        text = repr(value)
-        return text[:-2] if text.endswith(".0") else text
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, int):
-        return str(value)
+    if type(value) is not float:   # a float, the common case, goes straight to its text
+        if isinstance(value, bool):
+            return "1" if value else "0"
+        if isinstance(value, int):
+            return str(value)
     text = repr(float(value))
     return text[:-2] if text.endswith(".0") else text
 
