@@ -98,7 +98,7 @@ def cell_xml(ref: str, value: object, style: int, prefix: str = "", date1904: bo
         if kind is float and not math.isfinite(value):
             return f'<{p}c r="{ref}"{s}/>' if style else ""
         return f'<{p}c r="{ref}"{s}><{p}v>{number_text(value)}</{p}v></{p}c>'
-    if kind is datetime:
+    if isinstance(value, (datetime, date, time)):
         return f'<{p}c r="{ref}"{s}><{p}v>{number_text(serial(value, date1904))}</{p}v></{p}c>'
     if kind is str and value:
         text = clean_text(value) if _NEEDS_CLEANING.search(value) else value
@@ -107,14 +107,8 @@ def cell_xml(ref: str, value: object, style: int, prefix: str = "", date1904: bo
         return f'<{p}c r="{ref}"{s}/>' if style else ""
     if isinstance(value, bool):
         return f'<{p}c r="{ref}"{s} t="b"><{p}v>{int(value)}</{p}v></{p}c>'
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and not math.isfinite(value):
-            return f'<{p}c r="{ref}"{s}/>' if style else ""
-        return f'<{p}c r="{ref}"{s}><{p}v>{number_text(value)}</{p}v></{p}c>'
-    if isinstance(value, (datetime, date, time)):
-        return f'<{p}c r="{ref}"{s}><{p}v>{number_text(serial(value, date1904))}</{p}v></{p}c>'
     if isinstance(value, numbers.Integral):   # numpy's integers, from the column-wise computations
         return cell_xml(ref, int(value), style, prefix, date1904)
-    if isinstance(value, numbers.Real):
+    if isinstance(value, numbers.Real):   # numpy's floats: as the float they are
         return cell_xml(ref, float(value), style, prefix, date1904)
     return cell_xml(ref, str(value), style, prefix, date1904)
