@@ -6,15 +6,13 @@ same ID and a copy that arrived twice could be recognised.
 
 from __future__ import annotations
 
-import email.policy
 import re
 from datetime import datetime
-from email.headerregistry import Address, HeaderRegistry
-from email.message import EmailMessage
 from email.utils import format_datetime
 
 from servicebook.domain.values import plain_address
 from servicebook.mail.render import Rendered, one_line
+from servicebook.mail.wire import Outgoing, boundary_for, folded, mailbox_tokens, text_tokens
 
 
 class BadAddress(ValueError):
@@ -50,39 +48,25 @@ def identity_of(msgid: str) -> str | None:
     return found.group(1) if found else None
 
 
-class _HeaderClasses(HeaderRegistry):
-    """CPython's registry makes a new class for every header it builds or parses (a third of the
-    cost of composing an email); the class depends only on the header's name, so one per name."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._made: dict[str, type] = {}
-
-    def __getitem__(self, name: str) -> type:
-        key = name.lower()
-        made = self._made.get(key)
-        if made is None:
-            made = self._made[key] = super().__getitem__(name)
-        return made
-
-
-POLICY = email.policy.SMTP.clone(header_factory=_HeaderClasses())
-
-
 def build_message(rendered: Rendered, sender: str, sender_name: str, recipient: str, recipient_name: str,
-                  msgid: str, when: datetime) -> EmailMessage:
+                  msgid: str, when: datetime) -> Outgoing:
     """`when` must carry its zone: the Date header states the team's local time with its offset."""
-    message = EmailMessage(policy=POLICY)
-    local, _, domain = ascii_address(sender).partition("@")
-    to_local, _, to_domain = ascii_address(recipient).partition("@")
-    message["Subject"] = one_line(rendered.subject)
-    message["From"] = Address(one_line(sender_name), local, domain)
-    message["To"] = Address(one_line(recipient_name), to_local, to_domain)
     if when.tzinfo is None:
         raise ValueError("the message time needs a time zone")
-    message["Date"] = format_datetime(when)
-    message["Message-ID"] = msgid
-    # base64 keeps both parts 7-bit: relays without 8BITMIME pass them unchanged.
-    message.set_content(rendered.text, charset="utf-8", cte="base64")
-    message.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="base64")
-    return message
+    headers = [
+        folded("Subject", text_tokens(one_line(rendered.subject))),
+        folded("From", mailbox_tokens(one_line(sender_name), _wire_address(sender))),
+        folded("To", mailbox_tokens(one_line(recipient_name), _wire_address(recipient))),
+        f"Date: {format_datetime(when)}",
+        f"Message-ID: {msgid}",
+    ]
+    return Outgoing(headers, rendered.text, rendered.html, boundary_for(msgid))
+
+
+def _wire_address(address: str) -> str:
+    """An address a header can carry as it is: one whose local part is not ASCII needs SMTPUTF8,
+    which no transport here offers, so it is refused as the message's reason rather than mangled."""
+    ascii_form = ascii_address(address)
+    if not ascii_form.isascii():
+        raise BadAddress(address)
+    return ascii_form

@@ -4,7 +4,6 @@ or a group-robot post. The preview and the delivery compose the same way."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 from servicebook.domain.mail_rules import ROBOT, Planned
@@ -13,12 +12,13 @@ from servicebook.jobs.session import Session
 from servicebook.mail.message import build_message, message_id
 from servicebook.mail.render import Renderer, override_folder
 from servicebook.mail.transports.robot import RobotMessage
+from servicebook.mail.wire import Outgoing
 
 
 @dataclass(frozen=True)
 class Composed:
     subject: str
-    message: EmailMessage | RobotMessage
+    message: Outgoing | RobotMessage
     html: str | None = None       # the HTML part of an email, for the preview to show
 
 

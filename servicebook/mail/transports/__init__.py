@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -23,6 +22,7 @@ from servicebook.domain.delivery import DRAFT, FAILED, SENT, UNKNOWN
 from servicebook.errors import CannotRun
 from servicebook.mail.ledger import Entry
 from servicebook.mail.secrets import find_secret
+from servicebook.mail.wire import Outgoing
 from servicebook.text import t
 
 REGISTRY = {
@@ -81,7 +81,7 @@ class Transport(Protocol):
         """Where the next message will be put ("" when the transport cannot say)."""
         ...
 
-    def deliver(self, message: EmailMessage, recipient: str, identity: str, location: str) -> Outcome:
+    def deliver(self, message: Outgoing, recipient: str, identity: str, location: str) -> Outcome:
         """`message`: the email; for a robot, the RobotMessage to post."""
         ...
 

@@ -8,11 +8,11 @@ processed) is retried here, a bounded number of times."""
 from __future__ import annotations
 
 import time
-from email.message import EmailMessage
 
 from servicebook.mail.ews_account import account_from_settings
 from servicebook.mail.transports import Outcome, Setup
 from servicebook.mail.transports.network import never_connected
+from servicebook.mail.wire import Outgoing
 from servicebook.text import t
 
 BUSY_RETRIES = 3
@@ -31,7 +31,7 @@ class EwsTransport:
         self.account = account
         self.save = save
 
-    def _hand_over(self, message: EmailMessage, recipient: str) -> None:
+    def _hand_over(self, message: Outgoing, recipient: str) -> None:
         from exchangelib import Mailbox, Message
 
         item = Message(account=self.account, mime_content=message.as_bytes(),
@@ -47,7 +47,7 @@ class EwsTransport:
     def place(self, template_label: str, ticket: str) -> str:
         return ""
 
-    def deliver(self, message: EmailMessage, recipient: str, identity: str, location: str) -> Outcome:
+    def deliver(self, message: Outgoing, recipient: str, identity: str, location: str) -> Outcome:
         from exchangelib.errors import (
             ErrorInternalServerTransientError,
             ErrorServerBusy,

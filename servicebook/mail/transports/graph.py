@@ -8,13 +8,13 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Callable
-from email.message import EmailMessage
 from urllib.parse import quote
 
 import requests
 
 from servicebook.mail.transports import Outcome, Setup
 from servicebook.mail.transports.network import never_connected
+from servicebook.mail.wire import Outgoing
 from servicebook.text import t
 
 TIMEOUT = (10, 60)   # connect, read
@@ -76,7 +76,7 @@ class GraphTransport:
     def place(self, template_label: str, ticket: str) -> str:
         return ""
 
-    def deliver(self, message: EmailMessage, recipient: str, identity: str, location: str) -> Outcome:
+    def deliver(self, message: Outgoing, recipient: str, identity: str, location: str) -> Outcome:
         try:
             token = self.token()
         except TokenError as error:

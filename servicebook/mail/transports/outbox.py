@@ -11,13 +11,13 @@ import html
 import os
 import re
 from collections.abc import Iterable
-from email.message import EmailMessage
 from pathlib import Path
 
 from servicebook.domain.delivery import DRAFT, FAILED
 from servicebook.domain.mail_rules import template_label
 from servicebook.mail.ledger import Entry
 from servicebook.mail.transports import Outcome, Setup, StopDelivery
+from servicebook.mail.wire import Outgoing
 from servicebook.text import t
 
 FOLDER = "outbox"
@@ -51,8 +51,8 @@ class OutboxTransport:
         self.next += 1
         return name
 
-    def deliver(self, message: EmailMessage, recipient: str, identity: str, location: str) -> Outcome:
-        message["X-Unsent"] = "1"
+    def deliver(self, message: Outgoing, recipient: str, identity: str, location: str) -> Outcome:
+        message.add_header("X-Unsent", "1")
         target = self.folder / (location or f"{identity}.eml")
         temp = target.with_name(target.name + ".tmp")
         try:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import contextlib
 import smtplib
 import ssl
-from email.message import EmailMessage
 
 from servicebook.mail.transports import Outcome, Setup
+from servicebook.mail.wire import Outgoing
 from servicebook.text import t
 
 TIMEOUT = 60
@@ -50,7 +50,7 @@ class SmtpTransport:
     def place(self, template_label: str, ticket: str) -> str:
         return ""
 
-    def deliver(self, message: EmailMessage, recipient: str, identity: str, location: str) -> Outcome:
+    def deliver(self, message: Outgoing, recipient: str, identity: str, location: str) -> Outcome:
         if self._refused is not None:
             return self._refused
         try:
