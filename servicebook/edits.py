@@ -6,6 +6,7 @@ Positions are 1-based spreadsheet rows and columns, resolved by the command from
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -135,25 +136,29 @@ class SheetEdits:
     def has_cells(self) -> bool:
         return any(layer.rows if isinstance(layer, _Column) else layer for layer in self._layers)
 
-    def settle(self, unchanged: Callable[[_Column], list[bool] | None]) -> None:
+    def settle(self, unchanged: Callable[[_Column], list[bool] | None]) -> list[dict[tuple[int, int], Any]]:
         """Fold the edits into one dict, leaving out each cell of a whole column that `unchanged`
         says the file holds already (with any earlier edit of that cell: the column had the last
-        word). `unchanged` answers for a column at a time, or None: every cell is written."""
+        word). `unchanged` answers for a column at a time, or None: every cell is written.
+        Returns the edits made cell by cell, which `unchanged` was not asked about."""
         cells: dict[tuple[int, int], Any] = {}
+        one_by_one = [layer for layer in self._layers if isinstance(layer, dict)]
         for layer in self._layers:
             if isinstance(layer, dict):
                 cells.update(layer)
                 continue
             same = unchanged(layer)
-            if same is None:
-                cells.update(zip(((row, layer.col) for row in layer.rows), layer.values, strict=True))
+            where = zip(layer.rows, itertools.repeat(layer.col))   # the (row, column) keys, at C speed
+            if same is None or not any(same):
+                cells.update(zip(where, layer.values, strict=True))
                 continue
-            for row, value, keep_out in zip(layer.rows, layer.values, same, strict=True):
+            for cell, value, keep_out in zip(where, layer.values, same, strict=True):
                 if keep_out:
-                    cells.pop((row, layer.col), None)
+                    cells.pop(cell, None)
                 else:
-                    cells[(row, layer.col)] = value
+                    cells[cell] = value
         self._layers = [cells]
+        return one_by_one
 
 
 @dataclass
@@ -258,6 +263,9 @@ def drop_unchanged(edits: Edits, read: dict[str, SheetTable], written: Written) 
             _drop_unchanged_in(sheet, table, written.get(title, {}))
 
 
+_ABSENT = object()
+
+
 def _drop_unchanged_in(sheet: SheetEdits, table: SheetTable, written: dict[int, set[int]]) -> None:
     index = {row: i for i, row in enumerate(table.row_numbers)}
     keys = {col: key for key, col in table.headers.columns.items()}
@@ -274,16 +282,23 @@ def _drop_unchanged_in(sheet: SheetEdits, table: SheetTable, written: dict[int, 
             return None
         held, ours, theirs = table.column(key), written.get(col, nothing), special.get(col, nothing)
         if column.rows == table.row_numbers:   # the common case: the column as read, row for row
-            return [_same(h, v) and r not in ours and r not in theirs
-                    for r, h, v in zip(column.rows, held, column.values, strict=True)]
-        return [(i := index.get(r)) is not None and _same(held[i], v) and r not in ours and r not in theirs
-                for r, v in zip(column.rows, column.values, strict=True)]
+            same = [_same(h, v) for h, v in zip(held, column.values, strict=True)]
+        else:
+            same = [(i := index.get(r)) is not None and _same(held[i], v)
+                    for r, v in zip(column.rows, column.values, strict=True)]
+        if ours or theirs:
+            same = [s and r not in ours and r not in theirs for r, s in zip(column.rows, same, strict=True)]
+        return same
 
-    sheet.settle(unchanged)
-    for (row, col), value in list(sheet.cells.items()):
+    one_by_one = sheet.settle(unchanged)
+    settled = sheet.cells
+    # The columns were judged whole above; what was written cell by cell is judged here.
+    for row, col in {cell for layer in one_by_one for cell in layer}:
+        if (value := settled.get((row, col), _ABSENT)) is _ABSENT:
+            continue
         i, key = index.get(row), keys.get(col)
         if i is None or key is None or col in new or row in written.get(col, nothing) \
                 or row in special.get(col, nothing):
             continue
         if _same(table.get(key, i), value):
-            del sheet.cells[(row, col)]
+            del settled[(row, col)]

@@ -60,3 +60,19 @@ def test_a_cell_this_command_wrote_before_is_written_again_even_when_the_file_he
         edits.sheet(table.title, table.headers.row).set_column(col, [row], [datetime(2024, 5, 13, 9, 0)])
         drop_unchanged(edits, session.read, {table.title: {col: {row}}})
         assert edits.sheets[table.title].cells == {(row, col): datetime(2024, 5, 13, 9, 0)}
+
+
+def test_a_cell_set_after_its_column_is_judged_by_its_own_value(tmp_path):
+    path = team_workbook(tmp_path, [good_record(due_at=datetime(2024, 5, 13, 9, 0)),
+                                    good_record(due_at=datetime(2024, 5, 15, 9, 0)),
+                                    good_record(due_at=datetime(2024, 5, 16, 9, 0))])
+    with open_session(path) as session:
+        table = session.book.tables["records"]
+        col, rows = table.headers.columns["due_at"], table.row_numbers
+        edits = Edits()
+        sheet = edits.sheet(table.title, table.headers.row)
+        sheet.set_column(col, rows, [datetime(2030, 1, 1), datetime(2030, 1, 2), datetime(2024, 5, 16, 9, 0)])
+        sheet.set(rows[0], col, datetime(2024, 5, 13, 9, 0))   # back to what the file holds: left out
+        sheet.set(rows[1], col, datetime(2031, 1, 1))          # a change of its own: written
+        drop_unchanged(edits, session.read, {})
+        assert sheet.cells == {(rows[1], col): datetime(2031, 1, 1)}
