@@ -161,12 +161,16 @@ def _summary_word(value: object) -> bool:
         and value.translate(_SPACES).rstrip(":：").casefold() in SUMMARY_WORDS
 
 
-def _has_summary_word(columns: Sequence[list[object]]) -> bool:
-    """Whether any cell of these columns says 合计 or its kin: each distinct value asked once."""
-    try:
-        return any(_summary_word(v) for values in columns for v in set(values))
-    except TypeError:   # a value that cannot be hashed: ask every cell
-        return True
+# A line of at most 12 characters that begins as a summary word can: every cell that says 合计 or
+# its kin is such a line once the distinct texts are joined by line breaks (none holds one).
+_SUMMARY_LINE = re.compile("(?m)^[" + re.escape("".join(sorted(_FIRST))) + "][^\n]{0,11}$")
+
+
+def _has_summary_word(distinct: set[object]) -> bool:
+    """Whether any of these values says 合计 or its kin: the few lines that could are found by one
+    search over the distinct texts, and only they are asked."""
+    texts = "\n".join([v for v in distinct if v.__class__ is str])
+    return any(_summary_word(line) for line in _SUMMARY_LINE.findall(texts))
 
 
 def _summary_row(cells: Sequence[object], formulas: Sequence[str]) -> str | None:
@@ -187,6 +191,20 @@ def _columns(body: Sequence[Sequence[object]], positions: dict[str, int]) -> dic
         turned = list(zip(*body, strict=True))
         return {key: list(turned[pos]) if pos < width else [None] * len(body) for key, pos in positions.items()}
     return {key: [cells[pos] if pos < len(cells) else None for cells in body] for key, pos in positions.items()}
+
+
+def _every_row_a_record(body: Sequence[Sequence[object]], width: int, distinct: list[set[object]] | None,
+                        typed_columns: list[int], formulas: Mapping[tuple[int, int], str], totals: int | None) -> bool:
+    """Whether every row below the header is a record, told without visiting the rows (the common
+    case): nothing right of the header's columns, no totals row, no formula in a typed column, and
+    one typed column with no blank cell (so no row is empty)."""
+    if not body or distinct is None or totals is not None or any(len(cells) > width for cells in body):
+        return False
+    typed = set(typed_columns)
+    if formulas and any(col in typed for _, col in formulas):
+        return False
+    # The column of fewest distinct values is asked first: 状态 has a handful, 记录编号 one per row.
+    return any(not any(is_blank(v) for v in values) for values in sorted(distinct, key=len))
 
 
 def build_table(
@@ -219,7 +237,17 @@ def build_table(
     # Column by column (C-speed comprehensions), then one pass over the rows to keep the records.
     picked = _columns(body, positions)
     typed_lists = [picked[key] for key in typed]
-    words = _has_summary_word(typed_lists)   # most sheets have no 合计 row: no row need be asked
+    try:
+        distinct = [set(values) for values in typed_lists]
+    except TypeError:   # a value that cannot be hashed: every row is asked
+        distinct = None
+    words = distinct is None or _has_summary_word(set().union(*distinct))
+    if not words and _every_row_a_record(body, width, distinct, typed_columns, formulas, totals):
+        table.last_used_row = headers.row + len(body)
+        table.row_numbers = list(range(headers.row + 1, headers.row + 1 + len(body)))
+        table.values = picked
+        table.occupancy = Occupancy(layout, frozenset())
+        return table
     valued: set[int] = set()
     keep: list[int] = []
     for offset, cells in enumerate(body):

@@ -1,0 +1,59 @@
+"""Which rows below the header are records, read from the grid as calamine gives it: 合计 and its
+kin in any of the forms people type are summary rows, a blank row is no record, a value right of
+the header's columns occupies its column — whether the rows are visited one by one or the sheet
+is recognised as records only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from servicebook.definition import definition
+from servicebook.domain.table import build_table
+
+RECORDS = definition().sheet("records")
+HEADER = [c.header for c in RECORDS.template_columns if not c.computed]
+
+
+def _row(name: object, status: object = "处理中", **more: object) -> list[object]:
+    cells = {"客户名称": name, "处理状态": status, "提交时间": datetime(2026, 11, 20, 9, 0), **more}
+    return [cells.get(header) for header in HEADER]
+
+
+def _table(rows: list[list[object]]):
+    return build_table(RECORDS, "服务记录", [HEADER, *rows])
+
+
+def test_a_sheet_of_records_only_keeps_every_row():
+    table = _table([_row(f"客户{n}") for n in range(50)])
+    assert table.row_numbers == list(range(2, 52))
+    assert (table.skipped, table.last_used_row) == ({}, 51)
+    assert table.values["customer_name"][:2] == ["客户0", "客户1"]
+    assert table.occupancy.valued == frozenset()
+
+
+@pytest.mark.parametrize("word", ["合计", "合 计", "　合计", "合计：", "小计:", "總計", "汇总", "Total", " TOTAL ",
+                                  "Sub Total", "grandtotal", "SUM"])
+def test_a_summary_word_in_any_form_makes_a_summary_row(word):
+    rows = [_row("小王"), _row("Sam"), _row("总部客户"), [None] * len(HEADER), _row(word, None), _row("赵磊")]
+    table = _table(rows)
+    assert table.row_numbers == [2, 3, 4, 7]
+    assert table.skipped == {6: f"汇总行（{word.strip()}）"}
+    assert table.last_used_row == 7
+
+
+@pytest.mark.parametrize("text", ["备注\n合计", "合计金额待核对的记录", "总部客户", "小计划", "Totally"])
+def test_a_text_that_only_begins_like_a_summary_word_is_a_record(text):
+    table = _table([_row("张伟"), _row(text)])
+    assert (table.row_numbers, table.skipped) == ([2, 3], {})
+
+
+def test_trailing_blank_rows_and_a_value_right_of_the_records_are_seen():
+    width = len(HEADER)
+    rows = [[*_row("张伟"), None, None], [*_row("李娜"), None, "旁注"], [None] * (width + 2), [None] * (width + 2)]
+    table = _table(rows)
+    assert (table.row_numbers, table.skipped, table.last_used_row) == ([2, 3], {}, 3)
+    assert table.occupancy.valued == frozenset({width + 2})
+    blank_tail = _table([_row("张伟"), _row("李娜"), [None] * width, ["  "] + [None] * (width - 1)])
+    assert (blank_tail.row_numbers, blank_tail.last_used_row) == ([2, 3], 3)
