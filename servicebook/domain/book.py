@@ -99,6 +99,15 @@ def read_book_settings(definition: WorkbookDef, source: Source) -> tuple[str | N
     return title, read_settings(definition.settings, title, source.fetch(title, None) if title else [])
 
 
+def read_whole(definition: WorkbookDef, titles: list[str]) -> list[str]:
+    """The sheets `read_book` reads whole that it finds by their names (设置, 下拉列表 and each data
+    sheet named as the definition names it): a reader may start on them before they are asked for."""
+    names = [(definition.settings.name, *definition.settings.aliases), (definition.lists_sheet_name,)]
+    names += [(sheet.name, *sheet.aliases) for sheet in map(definition.sheet, DATA_SHEETS)]
+    found = (_by_name(titles, group) for group in names)
+    return list(dict.fromkeys(title for title in found if title is not None))
+
+
 def read_book(definition: WorkbookDef, source: Source) -> Book:
     titles, fetch = source.titles, source.fetch
     book = Book(definition, list(titles))

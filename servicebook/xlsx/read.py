@@ -8,12 +8,16 @@ measured first (see `extent`): calamine aborts the process on a sheet too large 
 from __future__ import annotations
 
 import math
+import os
+import threading
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import python_calamine
 
 from servicebook.definition import WorkbookDef
-from servicebook.domain.book import Book, read_book, read_book_settings
+from servicebook.domain.book import Book, read_book, read_book_settings, read_whole
 from servicebook.domain.layout import EMPTY_LAYOUT, SheetLayout
 from servicebook.errors import CannotRun
 from servicebook.text import t
@@ -28,6 +32,8 @@ __all__ = ["SUFFIXES", "CalamineSource", "ensure_workbook", "load_book"]
 # Excel's limit for one cell. calamine cuts a longer text to exactly this length, so a text of this
 # length may be the first 32,767 characters of more: writing it back would lose the rest.
 MAX_TEXT = 32_767
+READERS = 2   # the records sheet read beside the rest (calamine lets go of the GIL while it reads); each
+# reader holds a calamine workbook of its own, so more would cost memory for little time
 
 
 def _where(title: str, rows: list[list[object]], bad) -> str:
@@ -69,15 +75,54 @@ class CalamineSource:
         self.titles = list(self.workbook.sheet_names)
         self._cache: dict[str, list[list[object]]] = {}
         self._scans: dict[str, SheetScan | None] = {}
+        self._path, self._pool, self._pending = path, None, {}
+        # A calamine workbook is read by one thread at a time, and a zip file is read safely from
+        # one: each reader opens its own of both.
+        self._local, self._opened = threading.local(), []
 
     def close(self) -> None:
+        if self._pool is not None:   # readers still at work finish before their files close
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        for opened in (*self._opened, self.workbook):   # zip files and calamine workbooks: their files
+            opened.close()
         self.package.close()
 
-    def _scan(self, title: str) -> SheetScan | None:
+    def prefetch(self, titles: list[str]) -> None:
+        """Start reading these sheets whole, the largest first, side by side; `fetch` waits for its
+        sheet. A sheet that cannot be read says so when it is fetched, as if read then."""
+        parts = {title: self._part(title) for title in titles if title in self.titles and title not in self._cache}
+        workers = min(READERS, os.cpu_count() or 1, len(parts))
+        if workers < 2:
+            return
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="servicebook-read")
+        for title in sorted(parts, key=lambda title: self._size(parts[title]), reverse=True):
+            self._pending[title] = self._pool.submit(self._read_alone, title, parts[title])
+
+    def _part(self, title: str) -> str | None:
+        part = self.parts.sheet_part(title)
+        return part if part and self.package.exists(part) else None
+
+    def _size(self, part: str | None) -> int:
+        return self.package.zip.getinfo(part).file_size if part else 0
+
+    def _read_alone(self, title: str, part: str | None) -> list[list[object]]:
+        local = self._local
+        if not hasattr(local, "workbook"):
+            try:
+                local.archive = zipfile.ZipFile(self._path)
+                self._opened.append(local.archive)
+                local.workbook = python_calamine.CalamineWorkbook.from_path(str(self._path))
+                self._opened.append(local.workbook)
+            except Exception as error:  # the file went between two opens: as unreadable
+                raise CannotRun(t("open.unreadable", path=str(self._path), error=str(error))) from error
+        return self._read(local.workbook, title, self._scan(title, local.archive, part))
+
+    def _scan(self, title: str, archive: zipfile.ZipFile | None = None, part: str | None = None) -> SheetScan | None:
         """The sheet's extent checked (before calamine allocates it) and its formula and error cells."""
         if title not in self._scans:
-            part = self.parts.sheet_part(title)
-            scan = scan_sheet(self.package.zip, part) if part and self.package.exists(part) else None
+            if archive is None:
+                archive, part = self.package.zip, self._part(title)
+            scan = scan_sheet(archive, part) if part else None
             if scan is not None and not readable(scan.extent):
                 extent = scan.extent
                 raise CannotRun(t("open.too_large", sheet=title, corner=extent.corner, rows=extent.rows,
@@ -86,12 +131,20 @@ class CalamineSource:
         return self._scans[title]
 
     def fetch(self, title: str, nrows: int | None) -> list[list[object]]:
+        if title in self._pending:
+            self._cache[title] = self._pending.pop(title).result()
         if title in self._cache:
             rows = self._cache[title]
             return rows if nrows is None else rows[:nrows]
-        scan = self._scan(title)
-        sheet = self.workbook.get_sheet_by_name(title)
-        rows = sheet.to_python(skip_empty_area=False, nrows=nrows)
+        rows = self._read(self.workbook, title, self._scan(title), nrows)
+        if nrows is None:
+            self._cache[title] = rows
+        return rows
+
+    @staticmethod
+    def _read(workbook: python_calamine.CalamineWorkbook, title: str, scan: SheetScan | None,
+              nrows: int | None = None) -> list[list[object]]:
+        rows = workbook.get_sheet_by_name(title).to_python(skip_empty_area=False, nrows=nrows)
         if scan is not None:
             # calamine reads an error value as "": it is what Excel shows, "#N/A", that a person typed
             for (row, col), code in scan.errors.items():
@@ -99,7 +152,6 @@ class CalamineSource:
                     rows[row - 1][col - 1] = code
         if nrows is None:
             guard_values(title, rows)
-            self._cache[title] = rows
         return rows
 
     def formulas(self, title: str) -> dict[tuple[int, int], str]:
@@ -116,6 +168,7 @@ def load_book(path: Path, definition: WorkbookDef) -> Book:
     ensure_workbook(path)
     source = CalamineSource(path)
     try:
+        source.prefetch(read_whole(definition, source.titles))
         return read_book(definition, source)
     finally:
         source.close()

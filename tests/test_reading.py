@@ -1,0 +1,74 @@
+"""The sheets a run reads whole are read side by side (the records beside the rest, each reader
+with its own calamine workbook and zip file): the grids are the very ones read one by one, a sheet
+that cannot be read says so when it is asked for — and only then — and nothing is left open."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import servicebook.xlsx.read as read
+from servicebook.definition import definition
+from servicebook.domain.book import read_whole
+from servicebook.errors import CannotRun
+from tests.support.workbooks import good_record, team_workbook
+
+
+def _workbook(tmp_path: Path, far_sheet: str | None = None) -> Path:
+    path = team_workbook(tmp_path, [good_record(), good_record()])
+    wb = openpyxl.load_workbook(path)
+    for title in ("进度跟踪", "客户档案", "备用"):
+        ws = wb[title] if title in wb.sheetnames else wb.create_sheet(title)
+        ws.append(["x", 1, "=1+1", "#N/A"])
+        ws.cell(ws.max_row, 4).data_type = "e"
+    if far_sheet:
+        wb[far_sheet]["XFD1048576"] = "误输入"
+    wb.save(path)
+    return path
+
+
+def _grids(path: Path, titles: list[str], side_by_side: bool) -> dict[str, object]:
+    source = read.CalamineSource(path)
+    try:
+        if side_by_side:
+            source.prefetch(titles)
+            assert len(source._pending) == len(titles)   # the readers did start
+        return {title: source.fetch(title, None) for title in titles}
+    finally:
+        source.close()
+
+
+@pytest.fixture(autouse=True)
+def _two_cores(monkeypatch):
+    monkeypatch.setattr(read.os, "cpu_count", lambda: 2)   # side by side on any machine
+
+
+def _open_files() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_side_by_side_reads_the_same_grids(tmp_path):
+    path = _workbook(tmp_path)
+    titles = read_whole(definition(), read.CalamineSource(path).titles)
+    assert "备用" not in titles and {"服务记录", "进度跟踪", "客户档案", "设置"} <= set(titles)
+    before = _open_files()
+    assert _grids(path, titles, True) == _grids(path, titles, False)
+    assert _open_files() == before
+
+
+def test_a_sheet_too_large_to_read_says_so_when_asked_for_and_not_before(tmp_path):
+    path = _workbook(tmp_path, far_sheet="客户档案")
+    before = _open_files()
+    source = read.CalamineSource(path)
+    try:
+        source.prefetch(["服务记录", "客户档案", "进度跟踪"])
+        assert source.fetch("服务记录", None)[0][0] == "记录编号"
+        with pytest.raises(CannotRun) as refused:
+            source.fetch("客户档案", None)
+        assert "工作表「客户档案」的内容一直延伸到 XFD1048576 单元格" in refused.value.message
+    finally:
+        source.close()                     # 进度跟踪 was read and never asked for
+    assert _open_files() == before         # every reader's zip file closed with the source
