@@ -329,3 +329,33 @@ def test_a_part_stored_uncompressed_or_streamed_with_a_data_descriptor_is_carrie
         (before["docProps/app.xml"], before["docProps/core.xml"])
     records = lo.sheets_as_csv(path, tmp_path / "csv")["服务记录"]
     assert [row[records[0].index("记录编号")] for row in records[1:3]] == ["CSF20240510000001", "CSF20240511000001"]
+
+
+def test_a_large_part_deflated_in_chunks_side_by_side_reads_back_as_written(tmp_path, cli, monkeypatch):
+    """Every written part of at least SIDE_BY_SIDE_FROM is deflated in chunks by several threads
+    and the chunks joined into one stream: here every part written in pieces, in 64 KB chunks."""
+    from servicebook.definition import definition
+    from servicebook.demo.build import DemoSize, generate, write_demo
+    from servicebook.xlsx.parts import package
+
+    whole, chunked = tmp_path / "whole" / "客服工作簿.xlsx", tmp_path / "chunked" / "客服工作簿.xlsx"
+    whole.parent.mkdir()
+    chunked.parent.mkdir()
+    write_demo(whole, generate(datetime(2024, 6, 3, 9), DemoSize(records=400, customers=80), seed=7), definition())
+    shutil.copy(whole, chunked)
+    assert cli("run", whole, "--now", NOW, "--wait", "0").code == 1
+    monkeypatch.setattr(package, "SIDE_BY_SIDE_FROM", 1)
+    monkeypatch.setattr(package, "DEFLATE_CHUNK", 64 << 10)
+    monkeypatch.setattr(package.os, "cpu_count", lambda: 4)
+    chunks = []
+    monkeypatch.setattr(package, "_deflate_chunk", lambda chunk, deflate=package._deflate_chunk:
+                        chunks.append(len(chunk)) or deflate(chunk))
+    assert cli("run", chunked, "--now", NOW, "--wait", "0").code == 1
+    assert len(chunks) > 20                                  # the records sheet alone is several chunks
+    with zipfile.ZipFile(chunked) as archive:
+        assert archive.testzip() is None
+    expected, written = part_bytes(whole), part_bytes(chunked)
+    assert sorted(written) == sorted(expected)
+    assert [n for n in expected if n != "docProps/core.xml" and written[n] != expected[n]] == []
+    records = lo.sheets_as_csv(chunked, tmp_path / "csv")["服务记录"]
+    assert records[1][records[0].index("记录编号")].startswith("CSF")
