@@ -95,3 +95,12 @@ def test_an_address_no_header_can_carry_is_refused_not_mangled():
         build_message(rendered, "service@service.example.com", "客服", "用户@例子.中国", "林", "<1@x>", when)
     with pytest.raises(BadAddress):
         build_message(rendered, "service@service.example.com", "客服", "not an address", "林", "<1@x>", when)
+
+
+def test_validation_and_the_mail_plan_know_such_an_address_before_any_message_is_made():
+    from servicebook.domain.mail_rules import valid_email
+    from servicebook.domain.values import check_email
+
+    assert check_email("用户@例子.中国").valid and check_email("用户@例子.中国").unsendable
+    assert not check_email("lin@例子.中国").unsendable            # only the domain: sent in its ASCII form
+    assert (valid_email("用户@例子.中国"), valid_email("lin@例子.中国")) == (None, "lin@例子.中国")

@@ -50,12 +50,14 @@ MISTAKES = {
          "提示：W列「满意度」处理状态是「处理中」，尚未关闭就已有满意度"),
     22: ({"status": "处理中", "closed_at": None, "csat": None, "assignee": None},
          "提示：N列「受理人」处理状态是「处理中」，但没有受理人"),
+    23: ({"email": "用户@例子.中国"},
+         "提示：G列「电子邮箱」邮箱「用户@例子.中国」的 @ 前含中文等非英文字符，邮件服务器无法投递"),
 }
 
 
 def _workbook(tmp_path):
     rows = [good_record(phone="13812345678")]  # row 2: valid, phone typed in full
-    for row in range(3, 23):
+    for row in range(3, 24):
         rows.append(good_record(**MISTAKES[row][0]))
     return team_workbook(tmp_path, rows)
 
@@ -69,19 +71,19 @@ def test_each_mistake_is_reported_in_its_row_naming_the_column(tmp_path, cli):
     assert verdicts[2] == "通过"
     for row, (_, expected) in MISTAKES.items():
         assert expected in verdicts[row], (row, verdicts[row])
-    assert "校验了 21 行" in result.out
+    assert "校验了 22 行" in result.out
     assert "[错误] 服务记录 第3行 J列「优先级」" in result.out
 
 
 def test_json_summary(tmp_path, cli):
     path = _workbook(tmp_path)
     summary = cli("validate", path, "--json", "--now", NOW.isoformat(sep=" ")).json()
-    assert summary["rows"] == 21
+    assert summary["rows"] == 22
     assert summary["rows_with_errors"] == sum(1 for _, text in MISTAKES.values() if text.startswith("错误"))
     codes = {p["code"] for p in summary["problems"]}
     assert {"enum", "time_text", "time_bad", "order", "closed_needs_solution", "score", "phone", "email",
             "required", "id_number", "duplicate", "closed_time_open", "time_future", "csat_open",
-            "no_assignee"} <= codes
+            "no_assignee", "email_unsendable"} <= codes
     problem = next(p for p in summary["problems"] if p["code"] == "score")
     assert problem == {"sheet": "服务记录", "row": 11, "column": "W列「满意度」", "severity": "error",
                        "code": "score", "message": "「6」无效，满意度只能填 1–5 的整数", "key": "csat"}
@@ -116,11 +118,11 @@ def test_offending_cells_are_highlighted_by_rules_that_follow_the_result_column(
     ws = openpyxl.load_workbook(path)["服务记录"]
     ours = {str(cf.sqref): [r.formula[0] for r in cf.rules] for cf in ws.conditional_formatting
             if any(is_ours(f) for r in cf.rules for f in r.formula)}
-    assert 'SEARCH("错误：J列「优先级」"' in " ".join(ours["J2:J22"])
-    assert 'SEARCH("提示：B列「提交时间」"' in " ".join(ours["B2:B22"])
+    assert 'SEARCH("错误：J列「优先级」"' in " ".join(ours["J2:J23"])
+    assert 'SEARCH("提示：B列「提交时间」"' in " ".join(ours["B2:B23"])
     result_col = next(c.column_letter for c in ws[1] if c.value == "校验结果")
-    assert f"{result_col}2:{result_col}22" in ours
-    assert "C2:C22" not in ours  # 服务渠道 has no problem in this file
+    assert f"{result_col}2:{result_col}23" in ours
+    assert "C2:C23" not in ours  # 服务渠道 has no problem in this file
 
 
 def test_rerun_replaces_its_own_rules_and_keeps_the_teams(tmp_path, cli):

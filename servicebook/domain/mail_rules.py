@@ -198,7 +198,8 @@ class Lookup:
 
 def valid_email(value: object) -> str | None:
     text = as_text(value)
-    return text if text and check_email(text).valid else None
+    verdict = check_email(text) if text else None
+    return text if verdict and verdict.valid and not verdict.unsendable else None   # no email can go to it
 
 
 CARE_INDEX = "_care_index"   # which 客户关怀 row a care message came from (not for templates)

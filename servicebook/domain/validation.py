@@ -239,6 +239,8 @@ def _check_cell(check: _RowChecker, col: ColumnDef, value: object, vocab: Vocabu
         if not verdict.valid:
             hint = t("validate.email_hint", fixed=verdict.normalized) if verdict.normalized else ""
             check.add(col.key, ERROR, "email", t("validate.email", value=as_text(value), hint=hint))
+        elif verdict.unsendable:
+            check.add(col.key, WARNING, "email_unsendable", t("validate.email_unsendable", value=as_text(value)))
     return None
 
 

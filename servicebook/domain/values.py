@@ -221,6 +221,9 @@ def hide_middle_digits(text: str) -> str:
 class EmailCheck:
     valid: bool
     normalized: str | None = None  # what the address should read, when the text differs
+    # Valid, but with a part before the @ that is not ASCII: only a server offering SMTPUTF8 takes
+    # it, and no transport here does, so no email can go to it.
+    unsendable: bool = False
 
 
 # The shape nearly every customer's address has (ASCII letters, digits, _ + - and dots; a domain
@@ -260,4 +263,4 @@ def check_email(text: str) -> EmailCheck:
         return EmailCheck(False, result.normalized)
     if result.normalized != stripped and result.normalized.lower() != stripped.lower():
         return EmailCheck(False, result.normalized)
-    return EmailCheck(True)
+    return EmailCheck(True, unsendable=result.ascii_email is None)
