@@ -120,7 +120,7 @@ def test_a_damaged_byte_in_what_was_written_is_caught_before_the_original_is_rep
     monkeypatch.setattr(Package, "_write_to", damaged)
     result = cli("validate", path, "--now", NOW)
     assert result.code == 2
-    assert result.err.startswith("无法运行：生成的文件校验失败，原文件未改动：")
+    assert result.err.strip() == f"无法运行：生成的文件校验失败，原文件未改动：{member}"   # the part named
     assert path.read_bytes() == before
     assert not list(tmp_path.glob(".~servicebook-*"))
 

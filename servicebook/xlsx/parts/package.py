@@ -185,22 +185,31 @@ class Package:
 
 
     def _verify(self, target: Path) -> None:
+        """Raises BadZipFile naming the first part that did not come out as written (or the file)."""
         carried = {info.filename: info for info in self.zip.infolist()
                    if info.filename not in self.changed and info.filename not in self.removed}
         try:
             with zipfile.ZipFile(target) as written:
                 for info in written.infolist():
-                    source = carried.get(info.filename)
-                    if source is None and info.compress_type == zipfile.ZIP_DEFLATED:
-                        _check_deflated(written, info)
-                    elif source is None or source.compress_type != info.compress_type:
-                        with written.open(info) as reader:   # zipfile checks the CRC at the end
-                            while reader.read(COPY_CHUNK):
-                                pass
-                    elif not _same_bytes(self.zip, source, written, info):
-                        raise zipfile.BadZipFile(f"{info.filename} differs from the source")
-        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
-            raise zipfile.BadZipFile(str(error) or "corrupt member") from error
+                    try:
+                        _check_member(self.zip, carried.get(info.filename), written, info)
+                    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+                        raise zipfile.BadZipFile(info.filename) from error
+        except (zlib.error, EOFError) as error:
+            raise zipfile.BadZipFile(target.name) from error
+
+
+def _check_member(source_zip: zipfile.ZipFile, source: zipfile.ZipInfo | None, written: zipfile.ZipFile,
+                  info: zipfile.ZipInfo) -> None:
+    """A part written afresh inflated and checked; a part carried over compared byte for byte."""
+    if source is None and info.compress_type == zipfile.ZIP_DEFLATED:
+        _check_deflated(written, info)
+    elif source is None or source.compress_type != info.compress_type:
+        with written.open(info) as reader:   # zipfile checks the CRC at the end
+            while reader.read(COPY_CHUNK):
+                pass
+    elif not _same_bytes(source_zip, source, written, info):
+        raise zipfile.BadZipFile("differs from the source")
 
 
 def _check_deflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
@@ -211,7 +220,7 @@ def _check_deflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
         data = inflater.decompress(chunk)
         crc, size = zlib.crc32(data, crc), size + len(data)
     if not inflater.eof or inflater.unused_data or (crc, size) != (info.CRC, info.file_size):
-        raise zipfile.BadZipFile(f"{info.filename}: not the part that was written")
+        raise zipfile.BadZipFile("not the part that was written")
 
 
 def _same_bytes(a: zipfile.ZipFile, a_info: zipfile.ZipInfo, b: zipfile.ZipFile, b_info: zipfile.ZipInfo) -> bool:
