@@ -209,7 +209,9 @@ def test_an_xlsm_keeps_its_macros(tmp_path, cli):
     parts = part_bytes(path)
     assert parts["xl/vbaProject.bin"] == vba
     assert b"macroEnabled" in parts["[Content_Types].xml"]
-    assert openpyxl.load_workbook(path, keep_vba=True)["服务记录"]["A2"].value == "CSF20240510000001"
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    assert wb["服务记录"]["A2"].value == "CSF20240510000001"
+    wb.vba_archive.close()   # openpyxl's in-memory copy of the package, which it never closes
 
 
 def test_a_rerun_that_changes_nothing_leaves_the_file_and_the_backups_alone(tmp_path, cli):
