@@ -20,7 +20,9 @@ class BadAddress(ValueError):
 
 
 def ascii_address(address: str) -> str:
-    """The address as servers take it (an internationalised domain in its ASCII form)."""
+    """The address as servers take it (an internationalised domain in its ASCII form). One whose
+    local part is not ASCII needs SMTPUTF8, which no transport here offers: refused as the
+    message's reason rather than mangled."""
     plain = plain_address(address.strip())
     if plain is not None:
         return plain
@@ -30,7 +32,9 @@ def ascii_address(address: str) -> str:
         checked = validate_email(address.strip(), check_deliverability=False)
     except EmailNotValidError as error:
         raise BadAddress(address) from error
-    return checked.ascii_email or checked.normalized
+    if checked.ascii_email is None:
+        raise BadAddress(address)
+    return checked.ascii_email
 
 
 # The first release wrote <identity.servicebook@domain>; both forms are read.
@@ -55,18 +59,10 @@ def build_message(rendered: Rendered, sender: str, sender_name: str, recipient: 
         raise ValueError("the message time needs a time zone")
     headers = [
         folded("Subject", text_tokens(one_line(rendered.subject))),
-        folded("From", mailbox_tokens(one_line(sender_name), _wire_address(sender))),
-        folded("To", mailbox_tokens(one_line(recipient_name), _wire_address(recipient))),
+        folded("From", mailbox_tokens(one_line(sender_name), ascii_address(sender))),
+        folded("To", mailbox_tokens(one_line(recipient_name), ascii_address(recipient))),
         f"Date: {format_datetime(when)}",
         f"Message-ID: {msgid}",
     ]
     return Outgoing(headers, rendered.text, rendered.html, boundary_for(msgid))
 
-
-def _wire_address(address: str) -> str:
-    """An address a header can carry as it is: one whose local part is not ASCII needs SMTPUTF8,
-    which no transport here offers, so it is refused as the message's reason rather than mangled."""
-    ascii_form = ascii_address(address)
-    if not ascii_form.isascii():
-        raise BadAddress(address)
-    return ascii_form

@@ -3,7 +3,7 @@ ASCII as RFC 2047 encoded words, and a multipart/alternative of a plain-text and
 both base64 so every line is 7-bit and any relay passes it unchanged.
 
 The standard library's EmailMessage parses back and refolds every header it is given, about
-1.5 ms an email — most of a first run's mail step at 100,000 records. The shape here never varies,
+2 ms an email — most of a first run's mail step at 100,000 records. The shape here never varies,
 so it is written directly; the tests read every message back with the standard library's parser.
 """
 
