@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from servicebook.definition import SheetDef, WorkbookDef
+from servicebook.definition import SettingsDef, SheetDef, WorkbookDef
 from servicebook.domain.headers import MIN_HEADER_MATCHES, find_headers, sheet_name_matches
 from servicebook.domain.layout import SheetLayout
 from servicebook.domain.problems import ERROR, WARNING, Problem
@@ -72,6 +72,11 @@ class Book:
         return counters
 
 
+def _names(sheet: SheetDef | SettingsDef) -> tuple[str, ...]:
+    """What a sheet of the definition is called: its name and the aliases teams give it."""
+    return (sheet.name, *sheet.aliases)
+
+
 def _by_name(titles: list[str], names: Sequence[str]) -> str | None:
     wanted = {canonical(n) for n in names}
     return next((title for title in titles if canonical(title) in wanted), None)
@@ -95,15 +100,15 @@ def team_aliases(settings: Settings, definition: WorkbookDef) -> dict[str, dict[
 
 def read_book_settings(definition: WorkbookDef, source: Source) -> tuple[str | None, Settings]:
     """The 设置 sheet's title (None: there is none) and the settings it holds."""
-    title = _by_name(source.titles, (definition.settings.name, *definition.settings.aliases))
+    title = _by_name(source.titles, _names(definition.settings))
     return title, read_settings(definition.settings, title, source.fetch(title, None) if title else [])
 
 
 def read_whole(definition: WorkbookDef, titles: list[str]) -> list[str]:
     """The sheets `read_book` reads whole that it finds by their names (设置, 下拉列表 and each data
     sheet named as the definition names it): a reader may start on them before they are asked for."""
-    names = [(definition.settings.name, *definition.settings.aliases), (definition.lists_sheet_name,)]
-    names += [(sheet.name, *sheet.aliases) for sheet in map(definition.sheet, DATA_SHEETS)]
+    names = [_names(definition.settings), (definition.lists_sheet_name,)]
+    names += [_names(sheet) for sheet in map(definition.sheet, DATA_SHEETS)]
     found = (_by_name(titles, group) for group in names)
     return list(dict.fromkeys(title for title in found if title is not None))
 
@@ -134,14 +139,14 @@ def read_book(definition: WorkbookDef, source: Source) -> Book:
 def _known_elsewhere(title: str, sheet: SheetDef, definition: WorkbookDef) -> bool:
     """A sheet named as another of the definition's sheets (客户关怀 when looking for the records)."""
     others = [s for s in definition.sheets.values() if s.key != sheet.key]
-    names = [n for s in others for n in (s.name, *s.aliases)]
-    names += [definition.settings.name, *definition.settings.aliases, definition.lists_sheet_name]
+    names = [n for s in others for n in _names(s)]
+    names += [*_names(definition.settings), definition.lists_sheet_name]
     return _by_name([title], names) is not None
 
 
 def _find_sheet(sheet: SheetDef, titles: list[str], claimed: set, fetch: Fetch,
                 aliases: dict[str, list[str]], definition: WorkbookDef) -> str | None:
-    named = _by_name([t for t in titles if t not in claimed], (sheet.name, *sheet.aliases))
+    named = _by_name([t for t in titles if t not in claimed], _names(sheet))
     if named or sheet.tool_owned:
         return named
     best, best_score = None, MIN_COLUMNS_BY_HEADERS - 1
