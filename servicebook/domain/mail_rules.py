@@ -151,16 +151,48 @@ def split_assignee(text: str) -> tuple[str | None, str | None]:
     return None, text.strip() or None
 
 
+class RowsByKey:
+    """A table's rows by a key, each made a dict only when asked for: of 100,000 records' customers
+    and progress entries, a night's emails name a few hundred."""
+
+    def __init__(self, table: SheetTable | None, index: dict[str, int], moments: dict[str, datetime] | None = None):
+        self.table, self.index, self.moments = table, index, moments
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.index
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def moment(self, key: str) -> datetime | None:
+        """An entry's time, without making its row."""
+        return self.moments.get(key) if self.moments is not None else None
+
+    def get(self, key: str, default: dict | None = None) -> dict | None:
+        i = self.index.get(key)
+        if i is None:
+            return default
+        row = self.table.row(i)  # type: ignore[union-attr]  # an index names rows of its table
+        if self.moments is not None:
+            row["_at"] = self.moments[key]
+        return row
+
+
+NO_ROWS = RowsByKey(None, {})
+
+
 class Lookup:
     """Customer profiles, agents' emails and the latest progress entry, by key."""
 
     def __init__(self, customers: SheetTable | None, roster: SheetTable | None, progress: SheetTable | None):
-        self.profiles: dict[str, dict] = {}
+        self.profiles = NO_ROWS
         if customers is not None:
-            for i in range(len(customers)):
-                key = as_text(customers.get("customer_id", i))
+            rows: dict[str, int] = {}
+            for i, value in enumerate(customers.column("customer_id")):
+                key = as_text(value)
                 if key:
-                    self.profiles[key] = customers.row(i)
+                    rows[key] = i     # a key's last row wins
+            self.profiles = RowsByKey(customers, rows)
         self.agents: dict[str, dict] = {}
         if roster is not None:
             for i in range(len(roster)):
@@ -168,21 +200,9 @@ class Lookup:
                 for key in (as_text(row.get("agent_id")), as_text(row.get("name"))):
                     if key:
                         self.agents.setdefault(key, row)
-        self.latest: dict[str, dict] = {}
-        self.replies: dict[str, dict] = {}    # the latest entry made from the customer's own email
+        self.latest, self.replies = NO_ROWS, NO_ROWS   # replies: the latest entry made from the customer's own email
         if progress is not None:
-            for i in range(len(progress)):
-                row = progress.row(i)
-                moment = parse_time(row.get("at")).value
-                ticket = as_text(row.get("ticket_no"))
-                # The customer's own reply, read from the mailbox, is news for the agent, not for them;
-                # a good score (4-5) is not news the agent must act on.
-                from_customer = as_text(row.get("author")) == CUSTOMER_AUTHOR
-                if from_customer and (rated_score(as_text(row.get("note"))) or 0) >= GOOD_SCORE:
-                    continue
-                latest = self.replies if from_customer else self.latest
-                if ticket and moment and (ticket not in latest or moment >= latest[ticket]["_at"]):
-                    latest[ticket] = {**row, "_at": moment}
+            self.latest, self.replies = _latest_entries(progress)
 
     def agent(self, assignee: str) -> dict | None:
         agent_id, name = split_assignee(assignee)
@@ -194,6 +214,26 @@ class Lookup:
         agent = self.agent(assignee) or {}
         return {"assignee": assignee or None, "assignee_id": agent_id, "assignee_name": agent_name,
                 "assignee_email": valid_email(agent.get("email"))}
+
+
+def _latest_entries(progress: SheetTable) -> tuple[RowsByKey, RowsByKey]:
+    """Each record's latest 进度跟踪 entry, and its latest from the customer's own email (read from
+    the mailbox: news for the agent, not for them; a good score, 4-5, is not news to act on)."""
+    found: tuple[dict[str, int], dict[str, int]] = ({}, {})
+    moments: tuple[dict[str, datetime], dict[str, datetime]] = ({}, {})
+    columns = (progress.column(key) for key in ("ticket_no", "at", "author", "note"))
+    for i, (ticket_value, at, author, note) in enumerate(zip(*columns, strict=True)):
+        ticket = as_text(ticket_value)
+        if not ticket:
+            continue
+        from_customer = as_text(author) == CUSTOMER_AUTHOR
+        if from_customer and (rated_score(as_text(note)) or 0) >= GOOD_SCORE:
+            continue
+        moment = parse_time(at).value
+        index, when_at = found[from_customer], moments[from_customer]
+        if moment and (ticket not in index or moment >= when_at[ticket]):
+            index[ticket], when_at[ticket] = i, moment
+    return RowsByKey(progress, found[0], moments[0]), RowsByKey(progress, found[1], moments[1])
 
 
 def valid_email(value: object) -> str | None:
