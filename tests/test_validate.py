@@ -187,3 +187,46 @@ def test_a_time_settled_on_the_fast_path_is_what_the_full_check_returns_and_says
     # in each column the three times up to now + 10 minutes, and the past date except in received_at
     # (where a date alone is a warning: no clock); in due_at the later times and the later date too
     assert settled == 3 + 4 + 7 + 4
+
+
+def test_date_columns_read_at_once_give_the_problems_cell_by_cell_gives(monkeypatch):
+    """A date column of plain datetimes is settled without visiting its cells; what validation says
+    must be what it says when every cell is looked at: order to the second, empty cells as None or
+    "", and a column with one cell in the future, out of range or typed as text looked at whole."""
+    import random
+    from datetime import timedelta
+
+    from servicebook.definition import definition
+    from servicebook.domain import validation
+    from servicebook.domain.settings import read_vocabulary
+    from servicebook.domain.table import build_table
+
+    d = definition()
+    records = d.sheet("records")
+    vocab, _ = read_vocabulary(d, None)
+    keys = [c.key for c in records.columns if not c.computed]
+    header = [records.column(k).header for k in keys]
+    now = datetime(2026, 11, 24, 10, 0)
+    odd = ["", None, "   ", now + timedelta(hours=2), datetime(1899, 1, 1), "2026/11/1 9:30", 46230.5]
+    rng = random.Random(7)
+    read_at_once, compared = 0, 0
+    for _ in range(150):
+        rows = []
+        for _ in range(12):
+            base = datetime(2026, 11, 20, 9, 0, 0) + timedelta(seconds=rng.randrange(3))
+            record = good_record()
+            for key in ("received_at", "accepted_at", "first_response_at", "resolved_at", "closed_at", "due_at"):
+                record[key] = base + timedelta(microseconds=rng.randrange(1_000_000), seconds=rng.randrange(2))
+                if rng.random() < 0.04:
+                    record[key] = rng.choice(odd)
+            rows.append([record.get(k) for k in keys])
+        table = build_table(records, "服务记录", [header, *rows])
+        fast = validation.validate_records(table, vocab, now)
+        read_at_once += sum(validation._times_at_once(table.column(k), datetime.max) is not None
+                            for k in ("accepted_at", "resolved_at"))
+        with monkeypatch.context() as patched:
+            patched.setattr(validation, "_times_at_once", lambda values, latest: None)
+            slow = validation.validate_records(table, vocab, now)
+        assert [vars(p) for p in fast.problems] == [vars(p) for p in slow.problems]
+        compared += len(slow.problems)
+    assert (read_at_once, compared) == (226, 3524)   # both paths taken, with this seed, and much said

@@ -81,12 +81,15 @@ class _RowChecker:
         self.sink.append(Problem(self.table.title, self.row, self.table.cell_name(key), severity, code, message, key))
 
 
-RowRule = Callable[["_RowChecker", dict[str, datetime | None]], None]
+# A rule of the sheet's own, run over every row at once: it is given each date column's times and
+# the row checker, and adds what it finds row by row (most rows have nothing: no checker is made).
+SheetRule = Callable[[dict[str, list[datetime | str | None]], Callable[[int], "_RowChecker"]], None]
 
 
-def validate_sheet(table: SheetTable, vocab: Vocabulary, now: datetime, rules: list[RowRule]) -> ValidationResult:
-    """Every cell by its column's type, every required cell, then the sheet's own rules, row by row.
-    Cells are checked a column at a time, each distinct word, score, phone or address once."""
+def validate_sheet(table: SheetTable, vocab: Vocabulary, now: datetime, rules: list[SheetRule]) -> ValidationResult:
+    """Every cell by its column's type, every required cell, then the sheet's own rules. Cells are
+    checked a column at a time, each distinct word, score, phone or address once; a row's problems
+    come in that order, then sorted by column."""
     result = ValidationResult()
     columns = [c for c in table.definition.columns if table.has(c.key) and not c.computed]
     required = [c for c in table.definition.columns if c.required and table.has(c.key)]
@@ -98,12 +101,12 @@ def validate_sheet(table: SheetTable, vocab: Vocabulary, now: datetime, rules: l
             checkers[index] = _RowChecker(table, index, found[index])
         return checkers[index]
 
-    times: dict[str, list[datetime | None]] = {}
+    times: dict[str, list[datetime | str | None]] = {}
     for col in columns:
         values = table.column(col.key)
         if col.type in ("datetime", "date"):
             latest = datetime.max if col.key == "due_at" else now + FUTURE_TOLERANCE
-            times[col.key] = [None if v is None or (type(v) is str and not v.strip())
+            times[col.key] = _times_at_once(values, latest) or [None if v is None or (type(v) is str and not v.strip())
                               else fine if (fine := _fine_time(v, latest, col.key)) is not None
                               else _check_time(checker(i), col, v, now)
                               for i, v in enumerate(values)]
@@ -113,15 +116,12 @@ def validate_sheet(table: SheetTable, vocab: Vocabulary, now: datetime, rules: l
         for index, value in enumerate(table.column(col.key)):
             if value is None or (type(value) is str and not value.strip()):   # is_blank, inlined: hot
                 checker(index).add(col.key, ERROR, "required", t("validate.required"))
-    time_columns = list(times.items())
-    for index in range(len(table)):
-        check = checker(index)
-        row_times = {key: values[index] for key, values in time_columns}
-        for rule in rules:
-            rule(check, row_times)
-        if found[index]:
-            found[index].sort(key=lambda p: (table.column_index(p.key or "") or 0))
-            result.problems.extend(found[index])
+    for rule in rules:
+        rule(times, checker)
+    for problems in found:
+        if problems:
+            problems.sort(key=lambda p: (table.column_index(p.key or "") or 0))
+            result.problems.extend(problems)
     result.row_problems = found
     return result
 
@@ -146,20 +146,21 @@ def _check_column(col: ColumnDef, values: list, vocab: Vocabulary, now: datetime
 def validate_records(table: SheetTable, vocab: Vocabulary, now: datetime) -> ValidationResult:
     duplicates = _duplicate_numbers(table)
 
-    def unwritable_number(check: _RowChecker, _times) -> None:
-        if is_blank(table.get("ticket_no", check.index)) and table.is_formula("ticket_no", check.index):
-            check.add("ticket_no", ERROR, "ticket_formula", t("number.formula"))
+    def unwritable_number(_times, checker: Callable[[int], _RowChecker]) -> None:
+        for index, value in enumerate(table.column("ticket_no")):
+            if is_blank(value) and table.is_formula("ticket_no", index):
+                checker(index).add("ticket_no", ERROR, "ticket_formula", t("number.formula"))
 
-    def duplicate(check: _RowChecker, _times) -> None:
-        if check.index in duplicates:
-            others = "、".join(str(r) for r in duplicates[check.index])
-            check.add("ticket_no", ERROR, "duplicate", t("validate.duplicate", rows=others))
+    def duplicate(_times, checker: Callable[[int], _RowChecker]) -> None:
+        for index, rows in duplicates.items():
+            others = "、".join(str(r) for r in rows)
+            checker(index).add("ticket_no", ERROR, "duplicate", t("validate.duplicate", rows=others))
 
-    rules: list[RowRule] = [
-        lambda check, times: _check_order(check, times),
+    rules: list[SheetRule] = [
+        _order_rule(table),
         _status_rule(table, vocab),
         _personal_data_rule(table),
-        lambda check, _: _check_reassignment(check, table, check.index),
+        _reassignment_rule(table),
         unwritable_number,
         duplicate,
     ]
@@ -175,21 +176,21 @@ def validate_progress(table: SheetTable, vocab: Vocabulary, now: datetime, ticke
     late = {i for i, value in enumerate(table.column("node_status"))
             if value is not None and as_text(value) == delayed}
 
-    def known_record(check: _RowChecker, _times) -> None:
-        ticket = unknown.get(check.index)
-        if ticket:
-            check.add("ticket_no", ERROR, "unknown_ticket", t("validate.unknown_ticket", ticket=ticket))
+    def known_record(_times, checker: Callable[[int], _RowChecker]) -> None:
+        for index, ticket in unknown.items():
+            checker(index).add("ticket_no", ERROR, "unknown_ticket", t("validate.unknown_ticket", ticket=ticket))
 
-    def delay_explained(check: _RowChecker, times) -> None:
-        if check.index not in late:
-            return
-        for key, code in (("delay_reason", "delay_needs_reason"), ("new_due", "delay_needs_date")):
-            if table.has(key) and is_blank(table.get(key, check.index)):
-                check.add(key, ERROR, code, t(f"validate.{code}"))
-        at, new_due = times.get("at"), times.get("new_due")
-        if at and new_due and new_due < at:
-            check.add("new_due", ERROR, "order", t("validate.order", later=table.header("new_due"),
-                                                      earlier=table.header("at")))
+    def delay_explained(times, checker: Callable[[int], _RowChecker]) -> None:
+        none = [None] * len(table)
+        at, new_due = times.get("at", none), times.get("new_due", none)
+        for index in sorted(late):
+            check = checker(index)
+            for key, code in (("delay_reason", "delay_needs_reason"), ("new_due", "delay_needs_date")):
+                if table.has(key) and is_blank(table.get(key, index)):
+                    check.add(key, ERROR, code, t(f"validate.{code}"))
+            if at[index] and new_due[index] and _before(new_due[index], at[index]):
+                check.add("new_due", ERROR, "order", t("validate.order", later=table.header("new_due"),
+                                                          earlier=table.header("at")))
 
     return validate_sheet(table, vocab, now, [known_record, delay_explained])
 
@@ -242,6 +243,32 @@ def _check_cell(check: _RowChecker, col: ColumnDef, value: object, vocab: Vocabu
         elif verdict.unsendable:
             check.add(col.key, WARNING, "email_unsendable", t("validate.email_unsendable", value=as_text(value)))
     return None
+
+
+def _times_at_once(values: list, latest: datetime) -> list[datetime | str | None] | None:
+    """A date column as the reader gives it — every cell empty (None or "") or a datetime without a
+    zone, in the plausible years and none in the future — settled at C speed: its times are its
+    cells (an empty one is falsy; to the second where two are compared: `_before`). None: look at
+    each cell."""
+    kinds = list(map(type, values))
+    if not set(kinds) <= {datetime, type(None), str} or kinds.count(str) != values.count(""):
+        return None
+    present = list(filter(None, values))
+    if not present:
+        return values
+    try:
+        first, last = min(present), max(present)
+    except TypeError:   # with and without a zone together
+        return None
+    if first.tzinfo is None and last.tzinfo is None and first.year >= FIRST_YEAR and last.year <= LAST_YEAR \
+            and last <= latest:
+        return values
+    return None
+
+
+def _before(a: datetime, b: datetime) -> bool:
+    """`a` before `b` to the second, as `parse_time` keeps times."""
+    return a < b and (a.replace(microsecond=0) < b.replace(microsecond=0) if a.microsecond or b.microsecond else True)
 
 
 def _fine_time(value: object, latest: datetime, key: str) -> datetime | None:
@@ -304,24 +331,27 @@ def _check_phone(check: _RowChecker, col: ColumnDef, value: object) -> None:
         check.add(col.key, ERROR, "phone", t("validate.phone", value=hide_middle_digits(text)))
 
 
-def _check_order(check: _RowChecker, times: dict[str, datetime | None]) -> None:
-    headers = check.table.header
-    for later, earlier in TIME_ORDER:
-        a, b = times.get(later), times.get(earlier)
-        if a is not None and b is not None and a < b:
-            message = t("validate.order", later=headers(later), earlier=headers(earlier))
-            check.add(later, ERROR, "order", message)
-    due, received = times.get("due_at"), times.get("received_at")
-    if due is not None and received is not None and due < received:
-        message = t("validate.order", later=headers("due_at"), earlier=headers("received_at"))
-        check.add("due_at", WARNING, "order", message)
+def _order_rule(table: SheetTable) -> SheetRule:
+    """A time before the one it follows: an error; a 预计完成 before the record came in: a warning."""
+    pairs = [(later, earlier, ERROR) for later, earlier in TIME_ORDER] + [("due_at", "received_at", WARNING)]
+
+    def rule(times: dict[str, list[datetime | str | None]], checker: Callable[[int], _RowChecker]) -> None:
+        for later, earlier, severity in pairs:
+            if later not in times or earlier not in times:
+                continue
+            message = t("validate.order", later=table.header(later), earlier=table.header(earlier))
+            for index, (a, b) in enumerate(zip(times[later], times[earlier], strict=True)):
+                if a and b and _before(a, b):   # an empty cell is None (or "", read at once)
+                    checker(index).add(later, severity, "order", message)
+
+    return rule
 
 
-def _status_rule(table: SheetTable, vocab: Vocabulary) -> RowRule:
+def _status_rule(table: SheetTable, vocab: Vocabulary) -> SheetRule:
     """What a row's status asks of its other cells (a closed record its solution and time…). The
     columns are read once, and each distinct status word understood once: it runs on every row."""
     if not table.has("status"):
-        return lambda check, _times: None
+        return lambda _times, _checker: None
     statuses = vocab.standard_column("status", table.column("status"))
     closed, pending = vocab.word("status", "closed"), vocab.word("status", "pending")
     scored = {vocab.word("status", code) for code in ("awaiting", "follow_up")}
@@ -331,40 +361,48 @@ def _status_rule(table: SheetTable, vocab: Vocabulary) -> RowRule:
 
     solution, closed_at, csat, assignee = (filled(k) for k in ("solution", "closed_at", "csat", "assignee"))
 
-    def rule(check: _RowChecker, _times) -> None:
-        i = check.index
-        status = statuses[i]
-        if not status:
-            return
+    def rule(_times, checker: Callable[[int], _RowChecker]) -> None:
+        for i, status in enumerate(statuses):
+            if status:
+                _status_asks(checker, i, status)
+
+    def _status_asks(checker: Callable[[int], _RowChecker], i: int, status: str) -> None:
         if status == closed:
             for key, code, has in (("solution", "closed_needs_solution", solution),
                                    ("closed_at", "closed_needs_time", closed_at)):
                 if has is not None and not has[i]:
-                    check.add(key, ERROR, code, t(f"validate.{code}"))
+                    checker(i).add(key, ERROR, code, t(f"validate.{code}"))
         else:
             if closed_at is not None and closed_at[i]:
-                check.add("closed_at", WARNING, "closed_time_open", t("validate.closed_time_open", status=status))
+                checker(i).add("closed_at", WARNING, "closed_time_open", t("validate.closed_time_open", status=status))
             if csat is not None and csat[i] and status not in scored:
-                check.add("csat", WARNING, "csat_open", t("validate.csat_open", status=status))
+                checker(i).add("csat", WARNING, "csat_open", t("validate.csat_open", status=status))
         if status != pending and assignee is not None and not assignee[i]:
-            check.add("assignee", WARNING, "no_assignee", t("validate.no_assignee", status=status))
+            checker(i).add("assignee", WARNING, "no_assignee", t("validate.no_assignee", status=status))
 
     return rule
 
 
-def _check_reassignment(check: _RowChecker, table: SheetTable, index: int) -> None:
+def _reassignment_rule(table: SheetTable) -> SheetRule:
     """A 受理人 changed by hand after the tool assigned it needs its 调整原因 (source 002, step 2)."""
-    note = as_text(table.get("assigned_by_tool", index))
-    assignee = as_text(table.get("assignee", index))
-    if not note or not assignee or not table.has("reassign_reason"):
-        return
-    assigned = noted_agent(note)
-    if assigned and assigned != assignee and is_blank(table.get("reassign_reason", index)):
-        check.add("reassign_reason", WARNING, "reassign_reason",
-                  t("validate.reassign_reason", before=assigned, after=assignee))
+
+    def rule(_times, checker: Callable[[int], _RowChecker]) -> None:
+        if not table.has("reassign_reason"):
+            return
+        columns = (table.column(key) for key in ("assigned_by_tool", "assignee", "reassign_reason"))
+        for index, (noted, assignee_value, reason) in enumerate(zip(*columns, strict=True)):
+            if noted is None or assignee_value is None:
+                continue
+            note, assignee = as_text(noted), as_text(assignee_value)
+            assigned = noted_agent(note) if note and assignee else None
+            if assigned and assigned != assignee and is_blank(reason):
+                checker(index).add("reassign_reason", WARNING, "reassign_reason",
+                                   t("validate.reassign_reason", before=assigned, after=assignee))
+
+    return rule
 
 
-def _personal_data_rule(table: SheetTable) -> RowRule:
+def _personal_data_rule(table: SheetTable) -> SheetRule:
     """An ID number written into free text: found a column at a time (an ID number is 18
     characters: a shorter text cannot hold one), said row by row in column order."""
     found: dict[int, list[str]] = {}
@@ -375,9 +413,10 @@ def _personal_data_rule(table: SheetTable) -> RowRule:
             if type(value) is str and len(value) >= 18 and _ID_NUMBER.search(visible_text(value)):
                 found.setdefault(i, []).append(key)
 
-    def rule(check: _RowChecker, _times) -> None:
-        for key in found.get(check.index, ()):
-            check.add(key, ERROR, "id_number", t("validate.id_number"))
+    def rule(_times, checker: Callable[[int], _RowChecker]) -> None:
+        for index, keys in found.items():
+            for key in keys:
+                checker(index).add(key, ERROR, "id_number", t("validate.id_number"))
 
     return rule
 
