@@ -291,3 +291,29 @@ def test_a_cell_holding_a_formula_is_the_teams_and_is_not_masked():
     assert [(c.index, c.key, c.text) for c in plan.changes] == [
         (0, "phone", "138****5678"), (2, "phone", "138****5671"), (0, "description", "回电 139****4321")]
     assert [s.number for s in plan.secrets] == ["13812345678", "13812345671", "13987654321"]
+
+
+def test_a_number_on_many_rows_is_masked_in_each_and_kept_once_per_row():
+    """A customer's number recurs on every record of theirs (judged once, written in every row):
+    each row is masked and its real number kept under its own record number; the same digits
+    typed as a number are masked too, a malformed one and one already masked stay."""
+    from servicebook.definition import definition
+    from servicebook.domain.book import Book
+    from servicebook.domain.masking import plan_masking
+    from servicebook.domain.table import build_table
+
+    rows = [["记录编号", "提交时间", "客户名称", "联系电话", "问题描述"],
+            ["T1", D(2024, 5, 10), "张伟", "13812345678", "请回电 13812345678"],
+            ["T2", D(2024, 5, 10), "张伟", 13812345678.0, "请回电 13812345678"],
+            ["T3", D(2024, 5, 10), "张伟", "13812345678", "无"],
+            ["T4", D(2024, 5, 10), "李娜", "1381234567", "无"],
+            ["T5", D(2024, 5, 10), "王芳", "138****5678", "无"]]
+    table = build_table(definition().sheet("records"), "服务记录", rows)
+    plan = plan_masking(Book(definition(), ["服务记录"], {"records": table}))
+
+    assert [(c.index, c.key, c.text) for c in plan.changes] == [
+        (0, "phone", "138****5678"), (1, "phone", "138****5678"), (2, "phone", "138****5678"),
+        (0, "description", "请回电 138****5678"), (1, "description", "请回电 138****5678")]
+    assert [(s.row_key, s.column, s.number) for s in plan.secrets] == [
+        ("T1", "联系电话", "13812345678"), ("T2", "联系电话", "13812345678"), ("T3", "联系电话", "13812345678"),
+        ("T1", "问题描述", "13812345678"), ("T2", "问题描述", "13812345678")]

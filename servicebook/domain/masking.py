@@ -9,6 +9,7 @@ Free text (问题描述, 备注, …) has the numbers inside it masked where the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -24,6 +25,7 @@ CONTACT_TEXT = {"customer_name", "contact", "what", "when", "where", "who", "why
 # What names a row in the vault, per sheet: the number a person looks it up by.
 ROW_KEYS = {"records": ("ticket_no",), "progress": ("ticket_no", "at"), "customers": ("customer_id",),
             "care": ("care_no", "customer_id")}
+_DIGIT = re.compile(r"\d")   # what every phone pattern is made of (a text without one holds no phone)
 MAX_REWRITE = 32_766   # a longer text may have been cut short on reading: never written back
 
 
@@ -69,19 +71,19 @@ def row_key(table: SheetTable, index: int) -> str:
     return f"{table.title}!{table.row_numbers[index]}"
 
 
-def _cell(table: SheetTable, col: ColumnDef, index: int, value: object, rule: str, plan: MaskPlan) -> None:
+def _outcome(col: ColumnDef, value: object, rule: str) -> tuple[str, tuple[Phone, ...]] | None:
+    """A cell's masked text and the phones in it; None when the cell stays as it is."""
     phone_column = col.type == "phone"
     text = visible_text(phone_text(value)) if phone_column else value
     if not isinstance(text, str) or len(text) > MAX_REWRITE:
-        return
+        return None
     found = _masking(text, rule, phone_column)
     if found is None:
-        return
-    masked, phones = found
+        return None
+    masked, _phones = found
     if masked != value or (phone_column and not isinstance(value, str)):
-        plan.changes.append(MaskChange(table, index, col.key, masked, phone_column))
-        key = row_key(table, index)
-        plan.secrets += [Secret(table.title, key, table.header(col.key), p.masked, p.number) for p in phones]
+        return found
+    return None
 
 
 @lru_cache(maxsize=1 << 17)   # a customer's number recurs on every record of theirs, run after run
@@ -101,9 +103,23 @@ def plan_masking(book: Book, rule: str = KEEP_AREA) -> MaskPlan:
         if not table.headers.found:
             continue
         for col in masked_columns(table):
+            # A customer's number recurs on every record of theirs: each distinct value judged once
+            # (keeping its type: a number and its text are masked differently).
+            outcomes: dict[tuple[type, object], tuple[str, tuple[Phone, ...]] | None] = {}
             for index, value in _candidates(table, col):
-                _cell(table, col, index, value, rule, plan)
+                key = (value.__class__, value)
+                if key not in outcomes:
+                    outcomes[key] = _outcome(col, value, rule)
+                if (found := outcomes[key]) is not None:
+                    _change(table, col, index, *found, plan)
     return plan
+
+
+def _change(table: SheetTable, col: ColumnDef, index: int, masked: str, phones: tuple[Phone, ...],
+            plan: MaskPlan) -> None:
+    plan.changes.append(MaskChange(table, index, col.key, masked, col.type == "phone"))
+    key = row_key(table, index)
+    plan.secrets += [Secret(table.title, key, table.header(col.key), p.masked, p.number) for p in phones]
 
 
 def _candidates(table: SheetTable, col: ColumnDef) -> list[tuple[int, object]]:
@@ -112,10 +128,7 @@ def _candidates(table: SheetTable, col: ColumnDef) -> list[tuple[int, object]]:
     values = table.column(col.key)
     if col.type == "phone":
         found = [(i, v) for i, v in enumerate(values) if not is_blank(v)]
-    else:   # most free text holds no digit at all: skipped at C speed
-        found = [(i, v) for i, v in enumerate(values) if type(v) is str and _has_digit(v)]
+    else:   # most free text holds no digit at all (and a phone is digits): found at C speed
+        search = _DIGIT.search
+        found = [(i, v) for i, v in enumerate(values) if v.__class__ is str and search(v)]
     return [(i, v) for i, v in found if not table.is_formula(col.key, i)] if table.formulas else found
-
-
-def _has_digit(text: str) -> bool:
-    return not text.isalpha() and any(map(str.isdigit, text))
