@@ -241,6 +241,29 @@ def test_the_farthest_column_followed_in_one_pass_is_the_farthest_column():
         assert farthest_two_letters(f'<c r="{ref}7">'.encode(), start) == farthest, (start, ref)
 
 
+def test_following_the_columns_notices_a_reference_past_zz_wherever_it_is():
+    """The same search says when a three-letter reference is there (the sheet's width is then found
+    exactly by a second read), from any starting point, before or after the farthest two letters."""
+    import random
+
+    from servicebook.domain.table import column_letter
+    from servicebook.xlsx.scan import follow_columns
+
+    rng = random.Random(11)
+    for _ in range(500):
+        columns = [rng.randint(1, 702) for _ in range(rng.randint(1, 8))]
+        cells = [b'<c r="%s%d"><v>1</v></c>' % (column_letter(c).encode(), rng.randint(1, 99)) for c in columns]
+        far = rng.random() < 0.5
+        if far:
+            beyond = column_letter(rng.randint(703, 16384)).encode()
+            cells.insert(rng.randint(0, len(cells)), b'<c r="%s3"><v>1</v></c>' % beyond)
+        start = rng.choice([0, rng.randint(0, 702)])
+        found, seen_far = follow_columns(b"".join(cells), start)
+        assert seen_far == far
+        if not far:
+            assert found == max(start, *columns)
+
+
 @pytest.mark.parametrize("follow", [True, False])
 def test_a_sheet_with_more_rows_than_zz_columns_can_hold_gets_its_exact_width(tmp_path, cli, monkeypatch, follow):
     """Past MAX_CELLS / 702 rows the exact farthest column is needed: a large part follows it in

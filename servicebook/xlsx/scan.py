@@ -121,9 +121,10 @@ def scan_sheet(archive: zipfile.ZipFile, part: str) -> SheetScan:
             found = _ROW.search(data, max(start - 8, 0)) if start >= 0 else None
             if found:
                 last_row = max(last_row, int(found.group(1)))
-            far = far or _FAR.search(data) is not None
-            if follow and not far:
-                farthest = farthest_two_letters(data, farthest)
+            if follow and not far:   # one search for both: a reference past ZZ, or past the farthest yet
+                farthest, far = follow_columns(data, farthest)
+            else:
+                far = far or _FAR.search(data) is not None
             _specials(data, prefix, scan)
             tail = data[-TAIL:]
     if after is None:   # an empty sheet: <sheetData/>
@@ -157,19 +158,28 @@ def _farthest(archive: zipfile.ZipFile, part: str, pattern: re.Pattern[bytes]) -
 
 
 def farthest_two_letters(data: bytes, farthest: int) -> int:
-    """The farthest column of a one- or two-letter cell reference in `data`, if beyond `farthest`:
-    each search looks only for a reference past the farthest yet, so a sheet costs one pass and
-    a handful of matches (not one per cell)."""
+    """The farthest column of a one- or two-letter cell reference in `data`, if beyond `farthest`."""
+    return follow_columns(data, farthest)[0]
+
+
+def follow_columns(data: bytes, farthest: int) -> tuple[int, bool]:
+    """The farthest column of the one- and two-letter references in `data`, if beyond `farthest`,
+    and whether a three-letter one is there (then the search stops: the column is found again
+    exactly). Each search looks only past the farthest yet, so a sheet costs one pass and a handful
+    of matches, not one per cell."""
     position = 0
     while found := _beyond(farthest).search(data, position):
+        if found.lastindex is None:   # the three letters matched: no group did
+            return farthest, True
         farthest = _letters(found.group(1))
         position = found.start() + 1
-    return farthest
+    return farthest, False
 
 
 @functools.lru_cache(maxsize=TWO_LETTERS + 1)
 def _beyond(column: int) -> re.Pattern[bytes]:
-    """A cell reference of one or two letters naming a column past `column` (ZZ at most)."""
+    """A cell reference of one or two letters naming a column past `column` (ZZ at most), its
+    letters in group 1 — or one of three letters (no group)."""
     if column < 26:   # a later single letter (Y: [Z-Z]), or any two letters
         options = [rb"[%c-Z]" % (65 + column), rb"[A-Z][A-Z]"]
     else:
@@ -177,9 +187,9 @@ def _beyond(column: int) -> re.Pattern[bytes]:
         options = [rb"%c[%c-Z]" % (64 + first, 66 + second)] if second < 25 else []
         if first < 26:
             options.append(rb"[%c-Z][A-Z]" % (65 + first))
-    if not options:
-        return re.compile(rb"(?!)")   # nothing lies past ZZ in two letters
-    return re.compile(rb'r="(' + b"|".join(options) + rb')\d')   # as _ANY_REF: a leading \b costs the quick search
+    two = rb"(" + b"|".join(options) + rb")\d|" if options else b""   # nothing lies past ZZ in two letters
+    # The literal r=" first, as in _ANY_REF, keeps the quick search (a leading \b costs it).
+    return re.compile(rb'r="(?:' + two + rb"[A-Z]{3})")
 
 
 def readable(extent: Extent) -> bool:
