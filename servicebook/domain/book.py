@@ -123,16 +123,20 @@ def read_book(definition: WorkbookDef, source: Source) -> Book:
     book.problems.extend(list_problems)
     aliases = team_aliases(book.settings, definition)
     claimed = {book.settings_title, lists_title}
+    found: dict[str, str] = {}
     for key in DATA_SHEETS:
-        sheet = definition.sheet(key)
-        title = _find_sheet(sheet, titles, claimed, fetch, aliases.get(key, {}), definition)
-        if title is None:
-            continue
-        claimed.add(title)
-        table = build_table(sheet, title, fetch(title, None), aliases.get(key, {}), formulas=source.formulas(title),
-                            layout=source.layout(title))
-        book.tables[key] = table
-        book.problems.extend(mapping_problems(table))
+        title = _find_sheet(definition.sheet(key), titles, claimed, fetch, aliases.get(key, {}), definition)
+        if title is not None:
+            claimed.add(title)
+            found[key] = title
+    # The records, the largest sheet, are built last: a reader may still be reading them while the
+    # other tables are built.
+    built = {key: build_table(definition.sheet(key), title, fetch(title, None), aliases.get(key, {}),
+                              formulas=source.formulas(title), layout=source.layout(title))
+             for key, title in sorted(found.items(), key=lambda item: item[0] == "records")}
+    for key in found:
+        book.tables[key] = built[key]
+        book.problems.extend(mapping_problems(built[key]))
     return book
 
 

@@ -88,14 +88,16 @@ class CalamineSource:
         self.package.close()
 
     def prefetch(self, titles: list[str]) -> None:
-        """Start reading these sheets whole, the largest first, side by side; `fetch` waits for its
-        sheet. A sheet that cannot be read says so when it is fetched, as if read then."""
+        """Start reading these sheets whole, side by side: the largest first (it takes longest), then
+        the rest in the order given (the order they are asked for); `fetch` waits for its sheet. A
+        sheet that cannot be read says so when it is fetched, as if read then."""
         parts = {title: self._part(title) for title in titles if title in self.titles and title not in self._cache}
         workers = min(READERS, os.cpu_count() or 1, len(parts))
         if workers < 2:
             return
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="servicebook-read")
-        for title in sorted(parts, key=lambda title: self._size(parts[title]), reverse=True):
+        largest = max(parts, key=lambda title: self._size(parts[title]))
+        for title in sorted(parts, key=lambda title: title != largest):
             self._pending[title] = self._pool.submit(self._read_alone, title, parts[title])
 
     def _part(self, title: str) -> str | None:
