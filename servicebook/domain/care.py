@@ -152,40 +152,52 @@ class _Planner:
                 customer = as_text(care.get("customer_id", i))
                 self.done_keys.add((customer, as_text(care.get("plan_key", i))))
                 self.done_once.add((customer, as_text(care.get("reason", i))))
-        self.owners = self._owners(records)
-        self.first_records = self._first_records(records)
+        self.owners, self.first_records = self._owners_and_firsts(records)
         self.customers = customers
+        # The same dates for every customer: each festival's, and this quarter's and the next's.
+        self.festival_days = [(f"{festival.name}{year}", on - timedelta(festival.earliest),
+                               on - timedelta(festival.latest))
+                              for festival in settings.festivals for year in (today.year, today.year + 1)
+                              for on in (festival.on(year),)]
+        self.quarters = self._quarters(today)
         self.planned: list[PlannedCare] = []
 
     @staticmethod
-    def _owners(records: SheetTable | None) -> dict[str, str]:
-        """The agent of each customer's latest record: the one who knows them."""
+    def _owners_and_firsts(records: SheetTable | None) -> tuple[dict[str, str], dict[str, date]]:
+        """The agent of each customer's latest record (the one who knows them), and the day of each
+        customer's first record (what the plan counts from when 首次购买日期 is empty)."""
         owners: dict[str, tuple] = {}
-        if records is None:
-            return {}
-        for i in range(len(records)):
-            customer, agent = as_text(records.get("customer_id", i)), as_text(records.get("assignee", i))
-            received = parse_time(records.get("received_at", i)).value
-            if customer and agent and received and (customer not in owners or received > owners[customer][0]):
-                owners[customer] = (received, agent)
-        return {c: agent for c, (_, agent) in owners.items()}
-
-    @staticmethod
-    def _first_records(records: SheetTable | None) -> dict[str, date]:
-        """Each customer's first record: what the plan counts from when 首次购买日期 is empty."""
         first: dict[str, date] = {}
         if records is None:
-            return first
-        for customer, received in zip(records.column("customer_id"), records.column("received_at"), strict=True):
-            key, moment = as_text(customer), parse_time(received).value
-            if key and moment and (key not in first or moment.date() < first[key]):
-                first[key] = moment.date()
-        return first
+            return {}, first
+        columns = (records.column(key) for key in ("customer_id", "assignee", "received_at"))
+        for customer_value, agent_value, received_value in zip(*columns, strict=True):
+            customer = as_text(customer_value)
+            received = parse_time(received_value).value if customer else None
+            if not received:
+                continue
+            if customer not in first or received.date() < first[customer]:
+                first[customer] = received.date()
+            agent = as_text(agent_value)
+            if agent and (customer not in owners or received > owners[customer][0]):
+                owners[customer] = (received, agent)
+        return {c: agent for c, (_, agent) in owners.items()}, first
+
+    def _quarters(self, today: date) -> list[tuple[date, date, str]]:
+        """This quarter's call and the next's: (planned, due, plan key)."""
+        found, day = [], today
+        for _ in range(2):
+            year, q, start, end = _quarter(day)
+            found.append((start + timedelta(QUARTER_OFFSET), end, f"{self.reasons['quarterly']}{year}Q{q}"))
+            day = end + timedelta(days=1)
+        return found
 
     def add(self, row: dict, code: str, planned: date, due: date, key: str) -> None:
+        if due < self.today or planned > self.last_day:   # asked first: most dates are out of range
+            return
         customer = as_text(row.get("customer_id"))
         reason = self.reasons[code]
-        if due < self.today or planned > self.last_day or (customer, key) in self.done_keys:
+        if (customer, key) in self.done_keys:
             return
         if code in ("first_callback", "second_followup") and (customer, reason) in self.done_once:
             return
@@ -220,20 +232,13 @@ class _Planner:
         return self.planned
 
     def _quarterly(self, row: dict, first: date) -> None:
-        day = self.today
-        for _ in range(2):   # this quarter and the next
-            year, q, start, end = _quarter(day)
-            planned = start + timedelta(QUARTER_OFFSET)
+        for planned, end, key in self.quarters:
             if (planned - first).days >= LOYAL_DAYS:
-                self.add(row, "quarterly", planned, end, f"{self.reasons['quarterly']}{year}Q{q}")
-            day = end + timedelta(days=1)
+                self.add(row, "quarterly", planned, end, key)
 
     def _festivals(self, row: dict) -> None:
-        for festival in self.settings.festivals:
-            for year in (self.today.year, self.today.year + 1):
-                on = festival.on(year)
-                self.add(row, "festival", on - timedelta(festival.earliest), on - timedelta(festival.latest),
-                         f"{festival.name}{year}")
+        for key, planned, due in self.festival_days:
+            self.add(row, "festival", planned, due, key)
 
 
 def plan_care(customers: SheetTable, records: SheetTable | None, care: SheetTable | None, settings: CareSettings,
