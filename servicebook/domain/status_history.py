@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 OBSERVED = "observed"
 PROGRESS = "progress"
 
 
-@dataclass(frozen=True)
-class StatusEvent:
+class StatusEvent(NamedTuple):   # one per history row and progress entry: a tuple is made fastest
     ticket: str
     status: str
     at: datetime
