@@ -230,3 +230,31 @@ def test_date_columns_read_at_once_give_the_problems_cell_by_cell_gives(monkeypa
         assert [vars(p) for p in fast.problems] == [vars(p) for p in slow.problems]
         compared += len(slow.problems)
     assert (read_at_once, compared) == (226, 3524)   # both paths taken, with this seed, and much said
+
+
+def test_text_cells_are_judged_for_error_values_and_invisible_characters_only():
+    """In a text column only an error value or an invisible character is said (picked without
+    judging every distinct text); a number spelled with stray spaces is the same record number."""
+    from servicebook.definition import definition
+    from servicebook.domain.settings import read_vocabulary
+    from servicebook.domain.table import build_table
+    from servicebook.domain.validation import validate_records
+
+    d = definition()
+    records = d.sheet("records")
+    vocab, _ = read_vocabulary(d, None)
+    keys = [c.key for c in records.columns if not c.computed]
+    header = [records.column(k).header for k in keys]
+    changes = [{"ticket_no": "T1", "customer_name": "#N/A"},
+               {"ticket_no": " T1 ", "customer_name": "张\u200b伟"},
+               {"ticket_no": "T3", "customer_name": 12345.0, "description": "第一行\n第二行"},
+               {"ticket_no": "\u200b", "customer_name": "李娜"},
+               {"ticket_no": "\u200b", "customer_name": "王芳"}]
+    rows = [[good_record(**change).get(k) for k in keys] for change in changes]
+    result = validate_records(build_table(records, "服务记录", [header, *rows]), vocab, NOW)
+
+    said = [(p.row, p.key, p.code) for p in result.problems]
+    assert said == [(2, "ticket_no", "duplicate"), (2, "customer_name", "error_value"),
+                    (3, "ticket_no", "duplicate"), (3, "customer_name", "invisible"),
+                    (5, "ticket_no", "invisible"), (5, "ticket_no", "duplicate"),
+                    (6, "ticket_no", "invisible"), (6, "ticket_no", "duplicate")]

@@ -7,7 +7,7 @@ Nothing a person typed is changed; the only value proposed for writing is the ma
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -38,6 +38,9 @@ FUTURE_TOLERANCE = timedelta(minutes=10)
 # What Excel shows in a cell whose formula failed (read as that text).
 ERROR_VALUES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
                           "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+# The column types whose values are judged by their type (the rest: only error values and
+# invisible characters); dates are read a column at a time in validate_sheet.
+JUDGED_TYPES = frozenset({"datetime", "date", "enum", "score", "phone", "email"})
 FREE_TEXT_KEYS = ("description", "solution", "csat_comment", "notes", "follow_up", "customer_name")
 _ID_NUMBER = re.compile(r"(?<!\d)[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?!\d)")
 
@@ -128,6 +131,13 @@ def validate_sheet(table: SheetTable, vocab: Vocabulary, now: datetime, rules: l
 
 def _check_column(col: ColumnDef, values: list, vocab: Vocabulary, now: datetime,
                   checker: Callable[[int], _RowChecker]) -> None:
+    if col.type not in JUDGED_TYPES:
+        # Free text, names, numbers: only an error value or an invisible character to say, in a
+        # text cell; the cells that could hold one are picked with two C-speed tests.
+        for index, value in enumerate(values):
+            if value.__class__ is str and (value in ERROR_VALUES or not value.isprintable()):
+                _check_cell(checker(index), col, value, vocab, now)
+        return
     verdicts: dict[object, list[tuple[str, str, str, str]]] = {}
     for index, value in enumerate(values):
         # Text is the common case and keys itself; other types keep their type (1 and True differ).
@@ -423,10 +433,14 @@ def _personal_data_rule(table: SheetTable) -> SheetRule:
 
 def _duplicate_numbers(table: SheetTable) -> dict[int, list[int]]:
     """row index -> the other spreadsheet rows carrying the same record number."""
+    values = table.column("ticket_no")
+    texts = list(map(as_text, values))
+    twice = {text for text, count in Counter(texts).items() if count > 1}   # counted at C speed
     seen: dict[str, list[int]] = defaultdict(list)
-    for index, value in enumerate(table.column("ticket_no")):
-        if not is_blank(value):
-            seen[as_text(value)].append(index)
+    for index, text in enumerate(texts):
+        # "" is a blank cell's text, and a cell of invisible characters only: that one is a number
+        if text in twice and (text or not is_blank(values[index])):
+            seen[text].append(index)
     clashes: dict[int, list[int]] = {}
     for indexes in seen.values():
         if len(indexes) > 1:
