@@ -363,3 +363,25 @@ def test_systemd_unit_names_are_ascii_and_differ_per_workbook(tmp_path, cli):
     other.write_bytes(first.read_bytes())
     names = [re.search(r"--- (\S+)\.service", cli("schedule", p).out).group(1) for p in (first, other)]
     assert names[0] != names[1] and all(re.fullmatch(r"servicebook-[A-Za-z0-9_-]+", n) for n in names)
+
+
+def test_a_lunar_30th_in_a_year_whose_month_has_29_days_is_that_months_last_day(tmp_path, cli):
+    """农历八月三十 exists in 2024 and not in 2026; 除夕 (腊月三十) falls on 腊月廿九 in most years:
+    the care plan takes the month's last day instead of stopping the nightly run."""
+    from lunardate import LunarDate
+
+    from servicebook.domain.care import Festival
+
+    assert Festival("除夕", True, 12, 30, 5, 3).on(2026) == LunarDate(2026, 12, 29).to_solar_date()
+    assert Festival("除夕", True, 12, 30, 5, 3).on(2029) == LunarDate(2029, 12, 30).to_solar_date()
+    path = care_workbook(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["设置"]
+    column = next(c.column for c in ws[3] if c.value == "日期")
+    ws.cell(row=5, column=column, value="农历8-30")   # 中秋 moved to a 30th, for the test
+    wb.save(path)
+    result = cli("care", path, "--now", "2026-10-05 02:00")   # 农历八月廿九 2026 is 10-09
+    assert result.code == 0, result.err
+    festival = {(r["客户编号"], r["计划来源"], r["关怀日期"]) for r in care_rows(path)
+                if "中秋" in (r["计划来源"] or "")}
+    assert festival == {(c, "中秋2026", datetime(2026, 10, 4)) for c in ("N1", "L1", "P1")}   # as openpyxl reads a date

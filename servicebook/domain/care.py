@@ -52,7 +52,14 @@ class Festival:
 @functools.cache   # the same few festivals, for every customer
 def _festival_day(lunar: bool, month: int, day: int, year: int) -> date:
     if lunar:
-        return LunarDate(year, month, day).to_solar_date()
+        try:
+            return LunarDate(year, month, day).to_solar_date()
+        except ValueError:
+            if day != 30:
+                raise
+            # A lunar month has 29 or 30 days, year by year: the 30th of a short one is its last
+            # day (除夕, 腊月三十, falls on 腊月廿九 in such a year).
+            return LunarDate(year, month, 29).to_solar_date()
     return date(year, month, day)
 
 

@@ -158,9 +158,6 @@ class RowsByKey:
     def __init__(self, table: SheetTable | None, index: dict[str, int], moments: dict[str, datetime] | None = None):
         self.table, self.index, self.moments = table, index, moments
 
-    def __contains__(self, key: object) -> bool:
-        return key in self.index
-
     def __len__(self) -> int:
         return len(self.index)
 
