@@ -367,13 +367,16 @@ def test_systemd_unit_names_are_ascii_and_differ_per_workbook(tmp_path, cli):
 
 def test_a_lunar_30th_in_a_year_whose_month_has_29_days_is_that_months_last_day(tmp_path, cli):
     """农历八月三十 exists in 2024 and not in 2026; 除夕 (腊月三十) falls on 腊月廿九 in most years:
-    the care plan takes the month's last day instead of stopping the nightly run."""
+    the care plan takes the month's last day instead of stopping the nightly run (and a festival on
+    2-29, accepted when the settings are checked against 2024, is on 2-28 in a common year)."""
     from lunardate import LunarDate
 
     from servicebook.domain.care import Festival
 
     assert Festival("除夕", True, 12, 30, 5, 3).on(2026) == LunarDate(2026, 12, 29).to_solar_date()
     assert Festival("除夕", True, 12, 30, 5, 3).on(2029) == LunarDate(2029, 12, 30).to_solar_date()
+    assert Festival("闰日", False, 2, 29, 5, 3).on(2026) == date(2026, 2, 28)   # as a birthday on 2-29
+    assert Festival("闰日", False, 2, 29, 5, 3).on(2028) == date(2028, 2, 29)
     path = care_workbook(tmp_path)
     wb = openpyxl.load_workbook(path)
     ws = wb["设置"]

@@ -60,7 +60,7 @@ def _festival_day(lunar: bool, month: int, day: int, year: int) -> date:
             # A lunar month has 29 or 30 days, year by year: the 30th of a short one is its last
             # day (除夕, 腊月三十, falls on 腊月廿九 in such a year).
             return LunarDate(year, month, 29).to_solar_date()
-    return date(year, month, day)
+    return _anniversary(date(2024, month, day), year)   # 2-29 (checked in 2024, a leap year): 2-28 in others
 
 
 @dataclass(frozen=True)
