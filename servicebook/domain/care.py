@@ -162,10 +162,7 @@ class _Planner:
         self.owners, self.first_records = self._owners_and_firsts(records)
         self.customers = customers
         # The same dates for every customer: each festival's, and this quarter's and the next's.
-        self.festival_days = [(f"{festival.name}{year}", on - timedelta(festival.earliest),
-                               on - timedelta(festival.latest))
-                              for festival in settings.festivals for year in (today.year, today.year + 1)
-                              for on in (festival.on(year),)]
+        self.festival_days = self._festival_days(settings.festivals, today)
         self.quarters = self._quarters(today)
         self.planned: list[PlannedCare] = []
 
@@ -189,6 +186,17 @@ class _Planner:
             if agent and (customer not in owners or received > owners[customer][0]):
                 owners[customer] = (received, agent)
         return {c: agent for c, (_, agent) in owners.items()}, first
+
+    @staticmethod
+    def _festival_days(festivals: tuple[Festival, ...], today: date) -> list[tuple[str, date, date]]:
+        """Each festival's call this year and next: (plan key, planned, due)."""
+        found = []
+        for festival in festivals:
+            for year in (today.year, today.year + 1):
+                on = festival.on(year)
+                found.append((f"{festival.name}{year}", on - timedelta(festival.earliest),
+                              on - timedelta(festival.latest)))
+        return found
 
     def _quarters(self, today: date) -> list[tuple[date, date, str]]:
         """This quarter's call and the next's: (planned, due, plan key)."""
