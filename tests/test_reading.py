@@ -72,3 +72,72 @@ def test_a_sheet_too_large_to_read_says_so_when_asked_for_and_not_before(tmp_pat
     finally:
         source.close()                     # 进度跟踪 was read and never asked for
     assert _open_files() == before         # every reader's zip file closed with the source
+
+
+def _largest_records(tmp_path: Path, far: bool = False) -> Path:
+    """A workbook whose records are its largest sheet, with a formula and an error value among them."""
+    path = team_workbook(tmp_path, [good_record() for _ in range(200)])
+    wb = openpyxl.load_workbook(path)
+    ws = wb["服务记录"]
+    ws["X5"] = "=1+1"
+    ws["Y7"] = "#N/A"
+    ws["Y7"].data_type = "e"
+    if far:
+        ws["XFD1048576"] = "误输入"
+    wb.save(path)
+    return path
+
+
+def test_the_largest_sheet_read_beside_its_scan_gives_what_one_read_gives(tmp_path):
+    """The largest sheet's reader checks only its extent before calamine starts; its formulas, error
+    cells and layout come from the other reader — the same as when the sheet is read alone."""
+    path = _largest_records(tmp_path)
+    titles = read_whole(definition(), read.CalamineSource(path).titles)
+
+    def seen(side_by_side: bool) -> tuple:
+        source = read.CalamineSource(path)
+        try:
+            if side_by_side:
+                source.prefetch(titles)
+                assert "服务记录" in source._specials   # found beside the read, not by it
+            grid = source.fetch("服务记录", None)
+            return grid, source.formulas("服务记录"), source._scan("服务记录")
+        finally:
+            source.close()
+
+    grid, formulas, scan = seen(True)
+    assert (grid[6][24], formulas) == ("#N/A", {(5, 24): "1+1"})
+    assert (scan.extent.rows, scan.extent.columns) == (201, 702)
+    assert (grid, formulas, scan) == seen(False)
+
+
+def test_the_largest_sheet_too_large_to_read_is_refused_before_calamine_reads_it(tmp_path):
+    path = _largest_records(tmp_path, far=True)
+    before = _open_files()
+    source = read.CalamineSource(path)
+    try:
+        source.prefetch(["服务记录", "客户档案", "进度跟踪"])
+        with pytest.raises(CannotRun) as refused:
+            source.fetch("服务记录", None)
+        assert "工作表「服务记录」的内容一直延伸到 XFD1048576 单元格" in refused.value.message
+        assert source.fetch("客户档案", None)[0][0] == "客户编号"
+    finally:
+        source.close()
+    assert _open_files() == before
+
+
+def test_a_source_closed_while_its_largest_sheet_is_read_closes_at_once(tmp_path):
+    """Closed before anything is fetched: the largest sheet's reader, waiting for its formula and
+    error cells, stops waiting; nothing hangs, nothing stays open."""
+    import threading
+
+    path = _largest_records(tmp_path)
+    before = _open_files()
+    for _ in range(10):
+        source = read.CalamineSource(path)
+        source.prefetch(["服务记录", "客户档案", "进度跟踪"])
+        closing = threading.Thread(target=source.close)
+        closing.start()
+        closing.join(timeout=30)
+        assert not closing.is_alive()
+    assert _open_files() == before

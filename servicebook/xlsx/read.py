@@ -11,7 +11,7 @@ import math
 import os
 import threading
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import python_calamine
@@ -25,7 +25,7 @@ from servicebook.xlsx.inspect import SUFFIXES, ensure_workbook
 from servicebook.xlsx.layout import read_layout
 from servicebook.xlsx.parts.book import BookPart
 from servicebook.xlsx.parts.package import Package
-from servicebook.xlsx.scan import SheetScan, readable, scan_sheet
+from servicebook.xlsx.scan import Extent, SheetScan, readable, scan_sheet, sheet_extent, sheet_specials
 
 __all__ = ["SUFFIXES", "CalamineSource", "ensure_workbook", "load_book"]
 
@@ -60,6 +60,10 @@ def guard_values(title: str, rows: list[list[object]]) -> None:
         raise CannotRun(t("open.number_too_large", where=where))
 
 
+def _grid(workbook: python_calamine.CalamineWorkbook, title: str, nrows: int | None = None) -> list[list[object]]:
+    return workbook.get_sheet_by_name(title).to_python(skip_empty_area=False, nrows=nrows)
+
+
 class CalamineSource:
     """Grids of a workbook file by sheet title, each read once."""
 
@@ -75,12 +79,15 @@ class CalamineSource:
         self.titles = list(self.workbook.sheet_names)
         self._cache: dict[str, list[list[object]]] = {}
         self._scans: dict[str, SheetScan | None] = {}
+        self._specials: dict[str, Future[SheetScan]] = {}   # the largest sheet's, found beside its read
         self._path, self._pool, self._pending = path, None, {}
         # A calamine workbook is read by one thread at a time, and a zip file is read safely from
         # one: each reader opens its own of both.
         self._local, self._opened = threading.local(), []
 
     def close(self) -> None:
+        for found in self._specials.values():   # a reader waiting for them stops waiting
+            found.cancel()
         if self._pool is not None:   # readers still at work finish before their files close
             self._pool.shutdown(wait=True, cancel_futures=True)
         for opened in (*self._opened, self.workbook):   # zip files and calamine workbooks: their files
@@ -90,15 +97,29 @@ class CalamineSource:
     def prefetch(self, titles: list[str]) -> None:
         """Start reading these sheets whole, side by side: the largest first (it takes longest), then
         the rest in the order given (the order they are asked for); `fetch` waits for its sheet. A
-        sheet that cannot be read says so when it is fetched, as if read then."""
+        sheet that cannot be read says so when it is fetched, as if read then. The largest sheet's
+        reader scans only its extent before calamine starts; its formula and error cells are found by
+        the other reader, after the rest."""
         parts = {title: self._part(title) for title in titles if title in self.titles and title not in self._cache}
         workers = min(READERS, os.cpu_count() or 1, len(parts))
         if workers < 2:
             return
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="servicebook-read")
         largest = max(parts, key=lambda title: self._size(parts[title]))
+        if parts[largest]:   # there before its reader asks for it
+            self._specials[largest] = Future()
         for title in sorted(parts, key=lambda title: title != largest):
-            self._pending[title] = self._pool.submit(self._read_alone, title, parts[title])
+            self._pending[title] = self._pool.submit(self._read_alone, title, parts[title], title == largest)
+        if parts[largest]:
+            self._pool.submit(self._find_specials, largest, parts[largest])
+
+    def _find_specials(self, title: str, part: str) -> None:
+        found = self._specials[title]
+        if found.set_running_or_notify_cancel():   # not when the source closed first
+            try:
+                found.set_result(sheet_specials(self._handles()[0], part))
+            except BaseException as error:   # said by the sheet's reader, as its own
+                found.set_exception(error)
 
     def _part(self, title: str) -> str | None:
         part = self.parts.sheet_part(title)
@@ -107,7 +128,8 @@ class CalamineSource:
     def _size(self, part: str | None) -> int:
         return self.package.zip.getinfo(part).file_size if part else 0
 
-    def _read_alone(self, title: str, part: str | None) -> list[list[object]]:
+    def _handles(self) -> tuple[zipfile.ZipFile, python_calamine.CalamineWorkbook]:
+        """This reader's own zip file and calamine workbook, opened on its first sheet."""
         local = self._local
         if not hasattr(local, "workbook"):
             try:
@@ -117,7 +139,17 @@ class CalamineSource:
                 self._opened.append(local.workbook)
             except Exception as error:  # the file went between two opens: as unreadable
                 raise CannotRun(t("open.unreadable", path=str(self._path), error=str(error))) from error
-        return self._read(local.workbook, title, self._scan(title, local.archive, part))
+        return local.archive, local.workbook
+
+    def _read_alone(self, title: str, part: str | None, split: bool) -> list[list[object]]:
+        archive, workbook = self._handles()
+        if split and part:
+            extent = self._readable(title, sheet_extent(archive, part))
+            rows = _grid(workbook, title)
+            specials = self._specials[title].result()
+            self._scans[title] = SheetScan(extent, specials.formulas, specials.errors, specials.outside)
+            return self._settled(title, rows, self._scans[title])
+        return self._read(workbook, title, self._scan(title, archive, part))
 
     def _scan(self, title: str, archive: zipfile.ZipFile | None = None, part: str | None = None) -> SheetScan | None:
         """The sheet's extent checked (before calamine allocates it) and its formula and error cells."""
@@ -125,12 +157,17 @@ class CalamineSource:
             if archive is None:
                 archive, part = self.package.zip, self._part(title)
             scan = scan_sheet(archive, part) if part else None
-            if scan is not None and not readable(scan.extent):
-                extent = scan.extent
-                raise CannotRun(t("open.too_large", sheet=title, corner=extent.corner, rows=extent.rows,
-                                  columns=extent.columns))
+            if scan is not None:
+                self._readable(title, scan.extent)
             self._scans[title] = scan
         return self._scans[title]
+
+    @staticmethod
+    def _readable(title: str, extent: Extent) -> Extent:
+        if not readable(extent):
+            raise CannotRun(t("open.too_large", sheet=title, corner=extent.corner, rows=extent.rows,
+                              columns=extent.columns))
+        return extent
 
     def fetch(self, title: str, nrows: int | None) -> list[list[object]]:
         if title in self._pending:
@@ -146,7 +183,12 @@ class CalamineSource:
     @staticmethod
     def _read(workbook: python_calamine.CalamineWorkbook, title: str, scan: SheetScan | None,
               nrows: int | None = None) -> list[list[object]]:
-        rows = workbook.get_sheet_by_name(title).to_python(skip_empty_area=False, nrows=nrows)
+        return CalamineSource._settled(title, _grid(workbook, title, nrows), scan, nrows)
+
+    @staticmethod
+    def _settled(title: str, rows: list[list[object]], scan: SheetScan | None,
+                 nrows: int | None = None) -> list[list[object]]:
+        """The grid as read with its error cells put back, and refused if no Excel cell could hold a value."""
         if scan is not None:
             # calamine reads an error value as "": it is what Excel shows, "#N/A", that a person typed
             for (row, col), code in scan.errors.items():
