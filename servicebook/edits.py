@@ -7,7 +7,8 @@ Positions are 1-based spreadsheet rows and columns, resolved by the command from
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+import operator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -152,13 +153,26 @@ class SheetEdits:
             if same is None or not any(same):
                 cells.update(zip(where, layer.values, strict=True))
                 continue
-            for cell, value, keep_out in zip(where, layer.values, same, strict=True):
-                if keep_out:
-                    cells.pop(cell, None)
-                else:
-                    cells[cell] = value
+            if len(same) != len(layer.rows):
+                raise ValueError(f"{len(same)} answers for {len(layer.rows)} rows")
+            _forget(cells, layer.col, itertools.compress(layer.rows, same), sum(same))
+            cells.update(itertools.compress(zip(where, layer.values, strict=True), map(operator.not_, same)))
         self._layers = [cells]
         return one_by_one
+
+
+def _forget(cells: dict[tuple[int, int], Any], col: int, rows: Iterable[int], count: int) -> None:
+    """Drop the earlier edits of these `count` rows of a column (a rerun's columns are left out
+    nearly whole, over few earlier edits: the smaller side is walked)."""
+    if not cells:
+        return
+    if len(cells) < count:
+        gone = set(rows)
+        for cell in [cell for cell in cells if cell[1] == col and cell[0] in gone]:
+            del cells[cell]
+    else:
+        for row in rows:
+            cells.pop((row, col), None)
 
 
 @dataclass
@@ -237,6 +251,16 @@ def _same(held: Any, value: Any) -> bool:
         and not isinstance(held, bool) and float(held) == float(value))
 
 
+def _same_all(held: list[Any], values: list[Any]) -> list[bool]:
+    """`_same` for each pair: at C speed where the value is the one held, of the same type (on a
+    rerun, nearly every cell); asked one by one elsewhere."""
+    same_type = map(operator.is_, map(type, held), map(type, values))
+    same = list(map(operator.and_, map(operator.eq, held, values), same_type))
+    for i in itertools.compress(range(len(same)), map(operator.not_, same)):
+        same[i] = _same(held[i], values[i])
+    return same
+
+
 # The cells a command has written so far, by sheet title, then column: the rows.
 Written = dict[str, dict[int, set[int]]]
 
@@ -282,7 +306,7 @@ def _drop_unchanged_in(sheet: SheetEdits, table: SheetTable, written: dict[int, 
             return None
         held, ours, theirs = table.column(key), written.get(col, nothing), special.get(col, nothing)
         if column.rows == table.row_numbers:   # the common case: the column as read, row for row
-            same = [_same(h, v) for h, v in zip(held, column.values, strict=True)]
+            same = _same_all(held, column.values)
         else:
             same = [(i := index.get(r)) is not None and _same(held[i], v)
                     for r, v in zip(column.rows, column.values, strict=True)]

@@ -76,3 +76,32 @@ def test_a_cell_set_after_its_column_is_judged_by_its_own_value(tmp_path):
         sheet.set(rows[1], col, datetime(2031, 1, 1))          # a change of its own: written
         drop_unchanged(edits, session.read, {})
         assert sheet.cells == {(rows[1], col): datetime(2031, 1, 1)}
+
+
+def test_a_whole_column_is_judged_as_cell_by_cell_judging_would():
+    """The C-speed comparison of a column with what the file holds: equal values of another type
+    (1 and True, 1 and 1.0, "" and None, a date and its midnight) come out as one by one."""
+    from itertools import product
+
+    from servicebook.edits import _same, _same_all
+
+    samples = [None, "", "达标", 1, 1.0, True, False, 0, 0.0, 2.5, date(2024, 5, 14), datetime(2024, 5, 14),
+               datetime(2024, 5, 14, 9, 0), "1"]
+    held, values = zip(*product(samples, samples), strict=True)
+    assert _same_all(list(held), list(values)) == [_same(h, v) for h, v in zip(held, values, strict=True)]
+    assert _same_all([True], [1]) == [False] and _same_all([1], [1.0]) == [True] and _same_all([""], [None]) == [True]
+
+
+def test_a_column_left_out_takes_the_earlier_edits_of_its_cells_with_it_however_many():
+    """Fewer earlier edits than the column has rows, or more: those of its rows go, the rest stay."""
+    for earlier_rows in (range(2, 4), range(2, 500)):
+        sheet = _sheet()
+        for row in earlier_rows:
+            sheet.set(row, 5, "earlier")
+            sheet.set(row, 6, "other column")
+        sheet.set_column(5, [2, 3, 4], ["held", "new", "held"])
+        sheet.settle(lambda column: [True, False, True])
+        cells = sheet.cells
+        assert (2, 5) not in cells and (4, 5) not in cells and cells[(3, 5)] == "new"
+        assert all(cells[(row, 6)] == "other column" for row in earlier_rows)
+        assert all(cells[(row, 5)] == "earlier" for row in earlier_rows if row > 4)
