@@ -317,3 +317,23 @@ def test_a_number_on_many_rows_is_masked_in_each_and_kept_once_per_row():
     assert [(s.row_key, s.column, s.number) for s in plan.secrets] == [
         ("T1", "联系电话", "13812345678"), ("T2", "联系电话", "13812345678"), ("T3", "联系电话", "13812345678"),
         ("T1", "问题描述", "13812345678"), ("T2", "问题描述", "13812345678")]
+
+
+def test_the_texts_that_may_hold_a_phone_are_found_as_a_search_of_each_would_find_them():
+    """Free text is searched for digits as one joined text: the texts found are those a search of
+    each finds — digits first or last, after a line break, full-width, beside numbers and empty cells."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from servicebook.domain.masking import _with_digit
+
+    texts = st.text(alphabet=st.sampled_from("ab 客户\n\t5０١-*"), max_size=8)
+    cells = st.lists(st.one_of(texts, st.none(), st.floats(allow_nan=False), st.integers()), max_size=30)
+
+    @settings(max_examples=300, deadline=None)
+    @given(cells)
+    def check(values):
+        assert _with_digit(values) == [i for i, v in enumerate(values) if type(v) is str and re.search(r"\d", v)]
+
+    check()
+    assert _with_digit(["无", "电话\n138", "", "１"]) == [1, 3]

@@ -9,6 +9,9 @@ Free text (问题描述, 备注, …) has the numbers inside it masked where the
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import operator
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -103,16 +106,27 @@ def plan_masking(book: Book, rule: str = KEEP_AREA) -> MaskPlan:
         if not table.headers.found:
             continue
         for col in masked_columns(table):
-            # A customer's number recurs on every record of theirs: each distinct value judged once
-            # (keeping its type: a number and its text are masked differently).
-            outcomes: dict[tuple[type, object], tuple[str, tuple[Phone, ...]] | None] = {}
-            for index, value in _candidates(table, col):
-                key = (value.__class__, value)
-                if key not in outcomes:
-                    outcomes[key] = _outcome(col, value, rule)
-                if (found := outcomes[key]) is not None:
-                    _change(table, col, index, *found, plan)
+            candidates = _candidates(table, col)
+            changing = _changing(col, [value for _, value in candidates], rule)
+            if changing:
+                for index, value in candidates:
+                    if (found := changing.get(_key(value))) is not None:
+                        _change(table, col, index, *found, plan)
     return plan
+
+
+def _key(value: object) -> object:
+    """A cell value as a key that keeps its type (a number and its text are masked differently);
+    text, the common case, keys itself."""
+    return value if value.__class__ is str else (value.__class__, value)
+
+
+def _changing(col: ColumnDef, values: list[object], rule: str) -> dict[object, tuple[str, tuple[Phone, ...]]]:
+    """The masked text and phones of each distinct value that changes: a customer's number recurs on
+    every record of theirs, and after the first run nearly every value is masked already."""
+    distinct = dict(zip(map(_key, values), values, strict=True))
+    outcomes = {key: _outcome(col, value, rule) for key, value in distinct.items()}
+    return {key: found for key, found in outcomes.items() if found is not None}
 
 
 def _change(table: SheetTable, col: ColumnDef, index: int, masked: str, phones: tuple[Phone, ...],
@@ -122,6 +136,26 @@ def _change(table: SheetTable, col: ColumnDef, index: int, masked: str, phones: 
     plan.secrets += [Secret(table.title, key, table.header(col.key), p.masked, p.number) for p in phones]
 
 
+def _with_digit(values: list[object]) -> list[int]:
+    """The indexes of the texts with a digit in them: one search over the column's texts joined (a
+    column of names finds none at once), each digit found placed by the texts' starts."""
+    try:
+        joined = "\n".join(values)   # a column of texts, the common case (an empty cell reads as "")
+    except TypeError:
+        values = [v if v.__class__ is str else "" for v in values]
+        joined = "\n".join(values)
+    digit = _DIGIT.search(joined)
+    if digit is None:
+        return []
+    starts = list(itertools.accumulate(map(operator.add, map(len, values), itertools.repeat(1)), initial=0))
+    found: list[int] = []
+    while digit is not None:
+        index = bisect.bisect_right(starts, digit.start()) - 1
+        found.append(index)
+        digit = _DIGIT.search(joined, starts[index + 1])   # the next text: one digit is enough
+    return found
+
+
 def _candidates(table: SheetTable, col: ColumnDef) -> list[tuple[int, object]]:
     """The cells of a column that may hold a phone: not blank, not a formula's (the team's, not
     ours), and — outside a phone column — a text with a digit in it."""
@@ -129,6 +163,5 @@ def _candidates(table: SheetTable, col: ColumnDef) -> list[tuple[int, object]]:
     if col.type == "phone":
         found = [(i, v) for i, v in enumerate(values) if not is_blank(v)]
     else:   # most free text holds no digit at all (and a phone is digits): found at C speed
-        search = _DIGIT.search
-        found = [(i, v) for i, v in enumerate(values) if v.__class__ is str and search(v)]
+        found = [(i, values[i]) for i in _with_digit(values)]
     return [(i, v) for i, v in found if not table.is_formula(col.key, i)] if table.formulas else found
