@@ -258,3 +258,32 @@ def test_text_cells_are_judged_for_error_values_and_invisible_characters_only():
                     (3, "ticket_no", "duplicate"), (3, "customer_name", "invisible"),
                     (5, "ticket_no", "invisible"), (5, "ticket_no", "duplicate"),
                     (6, "ticket_no", "invisible"), (6, "ticket_no", "duplicate")]
+
+
+def test_a_judged_column_says_for_each_row_what_judging_that_cell_alone_says():
+    """Each distinct value of a judged column is judged once, keyed by its type as well (1, 1.0,
+    True and "1" are four values to a person): every row then gets what its own cell would get."""
+    import random
+
+    from servicebook.definition import definition
+    from servicebook.domain import validation
+    from servicebook.domain.settings import read_vocabulary
+    from servicebook.domain.values import is_blank
+
+    d = definition()
+    vocab, _ = read_vocabulary(d, None)
+    samples = {"csat": [5, 5.0, True, "5", "５", 6, "六", None, "", " "],
+               "priority": ["紧急", "緊急", " 紧急", 1, 1.0, True, None, "", "#N/A"],
+               "phone": ["13812345678", 13812345678.0, "138 1234 5678", "1381234567", "#N/A", None, True]}
+    rng = random.Random(11)
+    for key, options in samples.items():
+        col = d.sheet("records").column(key)
+        for values in ([rng.choice(options) for _ in range(40)], [v for v in options if type(v) is str]):
+            found: dict[int, list] = {}
+            validation._check_column(col, values, vocab, NOW,
+                                     lambda i: found.setdefault(i, validation._Recorder()))
+            for index, value in enumerate(values):
+                alone = validation._Recorder()
+                if not is_blank(value):
+                    validation._check_cell(alone, col, value, vocab, NOW)
+                assert (found[index].adds if index in found else []) == alone.adds, (key, value)
