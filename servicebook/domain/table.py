@@ -241,7 +241,7 @@ def build_table(
         distinct = [set(values) for values in typed_lists]
     except TypeError:   # a value that cannot be hashed: every row is asked
         distinct = None
-    words = distinct is None or _has_summary_word(set().union(*distinct))
+    words = distinct is None or any(map(_has_summary_word, distinct))   # column by column: no union to build
     if not words and _every_row_a_record(body, width, distinct, typed_columns, formulas, totals):
         table.last_used_row = headers.row + len(body)
         table.row_numbers = list(range(headers.row + 1, headers.row + 1 + len(body)))
