@@ -281,7 +281,7 @@ def test_a_judged_column_says_for_each_row_what_judging_that_cell_alone_says():
         for values in ([rng.choice(options) for _ in range(40)], [v for v in options if type(v) is str]):
             found: dict[int, list] = {}
             validation._check_column(col, values, vocab, NOW,
-                                     lambda i: found.setdefault(i, validation._Recorder()))
+                                     lambda i, found=found: found.setdefault(i, validation._Recorder()))
             for index, value in enumerate(values):
                 alone = validation._Recorder()
                 if not is_blank(value):
