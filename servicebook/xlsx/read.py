@@ -12,6 +12,7 @@ import os
 import threading
 import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import python_calamine
@@ -148,8 +149,7 @@ class CalamineSource:
         if split and part:
             extent = self._readable(title, sheet_extent(archive, part))
             rows = _grid(workbook, title)
-            specials = self._specials[title].result()
-            self._scans[title] = SheetScan(extent, specials.formulas, specials.errors, specials.outside)
+            self._scans[title] = replace(self._specials[title].result(), extent=extent)
             return self._settled(title, rows, self._scans[title])
         return self._read(workbook, title, self._scan(title, archive, part))
 
