@@ -3,14 +3,16 @@ unexpected type, junk of any kind — becomes that row's message and the run goe
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 
 import openpyxl
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from servicebook.definition import definition
+from servicebook.domain.table import SUMMARY_WORDS
 from servicebook.domain.values import is_blank
 from tests.support.workbooks import good_record, records_by_header, team_workbook
 
@@ -54,17 +56,35 @@ junk = st.one_of(
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(st.lists(st.fixed_dictionaries({}, optional={key: junk for key in TYPED}), min_size=1, max_size=6))
+@example(rows=[{"customer_name": "张三", "csat": "grandtotal"}])   # once failed this test's own count
 def test_no_cell_stops_the_run(tmp_path_factory, cli, rows):
     folder = tmp_path_factory.mktemp("junk")
     # One row with a known error, so that exactly exit code 1 is right whatever the junk is.
     path = team_workbook(folder, [good_record(priority="不急不急"), *rows])
     result = cli("run", path, "--now", NOW)
     assert result.code == 1 and "内部错误" not in result.err, result.err
+    # A row with 合计 or its kin in a cell is not a record, and the run says so; only for such a cell.
+    summaries = {int(n) for n in re.findall(r"第 (\d+) 行未校验：不是记录，而是汇总行", result.out)}
+    assert summaries <= {3 + i for i, row in enumerate(rows) if any(map(_says_total, row.values()))}, result.out
     # openpyxl stores text starting with "=" as a formula with no cached value: an empty cell.
-    records = [row for row in rows if any(not is_blank(v) and not str(v).startswith("=") for v in row.values())]
+    records = [row for i, row in enumerate(rows) if 3 + i not in summaries
+               and any(not is_blank(v) and not str(v).startswith("=") for v in row.values())]
     checked = [r["校验结果"] for r in records_by_header(path) if r["校验结果"] is not None]
     assert "「不急不急」不在下拉列表中" in checked[0]
     assert len(checked) == 1 + len(records), checked    # every row that is a record got its verdict
+
+
+def test_a_record_that_says_grand_total_is_said_at_the_run_not_dropped_in_silence(tmp_path, cli):
+    # Found by the test above: hypothesis took "grandtotal" from the product's own words.
+    path = team_workbook(tmp_path, [good_record(), {"customer_name": "张三", "csat": "grandtotal"}])
+    result = cli("run", path, "--now", NOW)
+    assert result.code == 0, result.err
+    assert "第 3 行未校验：不是记录，而是汇总行（grandtotal）" in result.out
+    assert [r["校验结果"] for r in records_by_header(path)] == ["通过", None]
+
+
+def _says_total(value: object) -> bool:
+    return isinstance(value, str) and any(word in "".join(value.split()).casefold() for word in SUMMARY_WORDS)
 
 
 def test_an_excel_error_value_or_formula_in_a_typed_column_is_a_message(tmp_path, cli):

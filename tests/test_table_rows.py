@@ -34,7 +34,7 @@ def test_a_sheet_of_records_only_keeps_every_row():
 
 
 @pytest.mark.parametrize("word", ["合计", "合 计", "　合计", "合计：", "小计:", "總計", "汇总", "Total", " TOTAL ",
-                                  "Sub Total", "grandtotal", "SUM"])
+                                  "Sub Total", "grandtotal", "SUM", "\tTotal"])
 def test_a_summary_word_in_any_form_makes_a_summary_row(word):
     rows = [_row("小王"), _row("Sam"), _row("总部客户"), [None] * len(HEADER), _row(word, None), _row("赵磊")]
     table = _table(rows)

@@ -24,7 +24,7 @@ from servicebook.text import t
 SUMMARY_WORDS = {"合计", "总计", "小计", "总合计", "汇总", "合計", "總計", "小計", "匯總", "total", "totals",
                  "grandtotal", "subtotal", "sum"}
 _SPACES = str.maketrans("", "", " \u3000\t")
-_FIRST = {w[0] for w in SUMMARY_WORDS} | {w[0].upper() for w in SUMMARY_WORDS} | {" ", "\u3000"}
+_FIRST = {w[0] for w in SUMMARY_WORDS} | {w[0].upper() for w in SUMMARY_WORDS} | {" ", "\u3000", "\t"}  # and _SPACES
 _SUMMARY_FORMULA = re.compile(r"\b(SUBTOTAL|SUM|COUNTA?|AVERAGE)\s*\(", re.IGNORECASE)
 
 

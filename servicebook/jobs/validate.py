@@ -22,6 +22,7 @@ class ValidateReport:
     masked: int
     sheet_problems: list[Problem] = field(default_factory=list)
     progress: ValidationResult | None = None
+    not_records: dict[int, str] = field(default_factory=dict)   # rows of 服务记录 left unchecked, and why
 
     @property
     def problems(self) -> list[Problem]:
@@ -40,6 +41,7 @@ class ValidateReport:
             "warnings": sum(not p.is_error for p in self.problems),
             "phones_masked": self.masked,
             "problems": [p.as_dict() for p in self.problems],
+            "not_records": [{"row": row, "why": why} for row, why in sorted(self.not_records.items())],
         }
 
 
@@ -107,7 +109,10 @@ def validation_edits(session: Session, edits: Edits) -> ValidateReport:
         write_results(edits, progress, progress_result)
     masked = mask_phones(session, edits)
     mapping = [p for p in book.problems if p.sheet == table.title]
-    return ValidateReport(len(table), result, masked, mapping, progress_result)
+    # An Excel Table's own totals row is Excel's, not a guess: only the rows taken for 合计 are said.
+    totals = table.excel_table.totals_row if table.excel_table else None
+    guessed = {row: why for row, why in table.skipped.items() if row != totals}
+    return ValidateReport(len(table), result, masked, mapping, progress_result, guessed)
 
 
 def validate(session: Session) -> ValidateReport:

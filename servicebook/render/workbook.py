@@ -72,7 +72,9 @@ def validate_lines(report: ValidateReport) -> list[str]:
     summary = report.as_json()
     return [t("validate.summary", rows=summary["rows"], bad_rows=summary["rows_with_errors"], errors=summary["errors"],
               warnings=summary["warnings"], masked=summary["phones_masked"]),
-            *problem_lines(report.problems, t("validate.see_column"))]
+            *problem_lines(report.problems, t("validate.see_column")),
+            # A row the agent typed that is taken for a 合计 row is said at every run, not only by `check`.
+            *(t("validate.not_record", row=row, why=why) for row, why in sorted(report.not_records.items()))]
 
 
 def number_lines(report: NumberReport) -> list[str]:
