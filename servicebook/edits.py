@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -81,10 +81,23 @@ class _Column:
     _at: dict[int, int] | None = None
 
     def get(self, row: int, absent: Any) -> Any:
+        at = self.positions().get(row)
+        return absent if at is None else self.values[at]
+
+    def positions(self) -> dict[int, int]:
         if self._at is None:
             self._at = {r: i for i, r in enumerate(self.rows)}
-        at = self._at.get(row)
-        return absent if at is None else self.values[at]
+        return self._at
+
+    def keep(self, kept: list[bool]) -> None:
+        """Only the rows `kept` says, in place."""
+        self.rows = list(itertools.compress(self.rows, kept))
+        self.values = list(itertools.compress(self.values, kept))
+        self._at = None
+
+    def drop_rows(self, gone: set[int]) -> None:
+        if gone and not gone.isdisjoint(self.rows):
+            self.keep([r not in gone for r in self.rows])
 
 
 @dataclass
@@ -106,9 +119,10 @@ class SheetEdits:
 
     @property
     def cells(self) -> dict[tuple[int, int], Any]:
-        """Every cell edit, (row, column) -> value."""
+        """Every cell edit, (row, column) -> value, folded into one dict (a writer of a large sheet
+        asks `by_row` instead)."""
         if len(self._layers) > 1 or not isinstance(self._layers[0], dict):
-            self.settle(lambda column: None)
+            self.fold()
         return self._layers[0]   # type: ignore[return-value]
 
     def set(self, row: int, col: int, value: Any) -> None:
@@ -137,28 +151,53 @@ class SheetEdits:
     def has_cells(self) -> bool:
         return any(layer.rows if isinstance(layer, _Column) else layer for layer in self._layers)
 
-    def settle(self, unchanged: Callable[[_Column], list[bool] | None]) -> list[dict[tuple[int, int], Any]]:
-        """Fold the edits into one dict, leaving out each cell of a whole column that `unchanged`
-        says the file holds already (with any earlier edit of that cell: the column had the last
-        word). `unchanged` answers for a column at a time, or None: every cell is written.
-        Returns the edits made cell by cell, which `unchanged` was not asked about."""
-        cells: dict[tuple[int, int], Any] = {}
-        one_by_one = [layer for layer in self._layers if isinstance(layer, dict)]
+    def by_row(self, last: dict[int, dict[int, Any]] | None = None) -> RowEdits:
+        """The edits by row, then column, for a writer that goes through the rows in turn; `last`
+        (by row, then column) wins over them all."""
+        return RowEdits([*self._layers, *([_by_cell(last)] if last else [])])
+
+    def written(self) -> Iterable[tuple[int, Iterable[int]]]:
+        """(column, its rows) for every cell this set writes, a column's rows at a time."""
         for layer in self._layers:
             if isinstance(layer, dict):
-                cells.update(layer)
+                yield from ((col, (row,)) for row, col in layer)
+            else:
+                yield layer.col, layer.rows
+
+    def settle(self, unchanged: Callable[[_Column], list[bool] | None]) -> None:
+        """Leave out each cell of a whole column that `unchanged` says the file holds already, with
+        any earlier edit of that cell (the column had the last word); the layers stay layers.
+        `unchanged` answers for a column at a time, or None: every cell is written. The edits made
+        cell by cell are not asked."""
+        for k, layer in enumerate(self._layers):
+            if isinstance(layer, dict):
                 continue
             same = unchanged(layer)
-            where = zip(layer.rows, itertools.repeat(layer.col))   # the (row, column) keys, at C speed
             if same is None or not any(same):
-                cells.update(zip(where, layer.values, strict=True))
                 continue
             if len(same) != len(layer.rows):
                 raise ValueError(f"{len(same)} answers for {len(layer.rows)} rows")
-            _forget(cells, layer.col, itertools.compress(layer.rows, same), sum(same))
-            cells.update(itertools.compress(zip(where, layer.values, strict=True), map(operator.not_, same)))
+            self.forget(k, layer.col, list(itertools.compress(layer.rows, same)))
+            layer.keep(list(map(operator.not_, same)))
+
+    def fold(self) -> None:
+        cells: dict[tuple[int, int], Any] = {}
+        for layer in self._layers:
+            if isinstance(layer, dict):
+                cells.update(layer)
+            else:
+                cells.update(zip(zip(layer.rows, itertools.repeat(layer.col)), layer.values, strict=True))
         self._layers = [cells]
-        return one_by_one
+
+    def forget(self, before: int, col: int, rows: list[int]) -> None:
+        """Drop the edits of these rows of a column made in the layers before `before`."""
+        gone: set[int] | None = None
+        for layer in self._layers[:before]:
+            if isinstance(layer, dict):
+                _forget(layer, col, rows, len(rows))
+            elif layer.col == col:
+                gone = set(rows) if gone is None else gone
+                layer.drop_rows(gone)
 
 
 def _forget(cells: dict[tuple[int, int], Any], col: int, rows: Iterable[int], count: int) -> None:
@@ -173,6 +212,78 @@ def _forget(cells: dict[tuple[int, int], Any], col: int, rows: Iterable[int], co
     else:
         for row in rows:
             cells.pop((row, col), None)
+
+
+def _by_cell(by_row: dict[int, dict[int, Any]]) -> dict[tuple[int, int], Any]:
+    return {(row, col): value for row, cells in by_row.items() for col, value in cells.items()}
+
+
+class RowEdits(Mapping[int, dict[int, Any]]):
+    """Edits by row, then column, each row's cells gathered when asked: a first run's two million
+    cells are never folded into one dict. Neighbouring whole columns of the same rows are asked
+    together, their values turned into one tuple per row at C speed."""
+
+    def __init__(self, layers: list[dict[tuple[int, int], Any] | _Column]):
+        self._parts: list[dict[int, dict[int, Any]] | _Columns] = []
+        for layer in layers:
+            if isinstance(layer, dict):
+                if layer:
+                    by_row: dict[int, dict[int, Any]] = {}
+                    for (row, col), value in layer.items():
+                        by_row.setdefault(row, {})[col] = value
+                    self._parts.append(by_row)
+            elif layer.rows:
+                last = self._parts[-1] if self._parts else None
+                if isinstance(last, _Columns) and last.rows == layer.rows:
+                    last.add(layer)
+                else:
+                    self._parts.append(_Columns(layer))
+        numbers: set[int] = set()
+        for part in self._parts:
+            numbers.update(part.rows if isinstance(part, _Columns) else part)
+        self._numbers = sorted(numbers)
+
+    def __getitem__(self, row: int) -> dict[int, Any]:
+        cells: dict[int, Any] = {}
+        for part in self._parts:
+            if isinstance(part, _Columns):
+                part.into(row, cells)
+            elif row in part:
+                cells.update(part[row])
+        if not cells:   # every row edited has a cell
+            raise KeyError(row)
+        return cells
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._numbers)
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    def last_column(self) -> int:
+        return max((max(part.cols) if isinstance(part, _Columns) else max(c for cells in part.values() for c in cells)
+                    for part in self._parts), default=0)
+
+
+class _Columns:
+    """Whole columns of the same rows, in the order they were written (the later winning)."""
+
+    def __init__(self, first: _Column):
+        self.rows, self.cols, self._values = first.rows, [first.col], [first.values]
+        self._at: dict[int, int] | None = None
+        self._tuples: list[tuple] | None = None
+
+    def add(self, column: _Column) -> None:
+        self.cols.append(column.col)
+        self._values.append(column.values)
+
+    def into(self, row: int, cells: dict[int, Any]) -> None:
+        if self._at is None:
+            self._at = {r: i for i, r in enumerate(self.rows)}
+            self._tuples = list(zip(*self._values, strict=True))
+        at = self._at.get(row)
+        if at is not None:
+            cells.update(zip(self.cols, self._tuples[at], strict=True))   # type: ignore[index]
 
 
 @dataclass
@@ -269,11 +380,11 @@ def note_written(written: Written, edits: Edits) -> None:
     """Add what `edits` wrote (after a save) to what the command has written."""
     for title, sheet in edits.sheets.items():
         by_column = written.setdefault(title, {})
-        for row, col in sheet.cells:
-            rows = by_column.get(col)
-            if rows is None:
-                rows = by_column[col] = set()
-            rows.add(row)
+        for col, rows in sheet.written():
+            if col in by_column:
+                by_column[col].update(rows)
+            else:
+                by_column[col] = set(rows)
 
 
 def drop_unchanged(edits: Edits, read: dict[str, SheetTable], written: Written) -> None:
@@ -314,15 +425,20 @@ def _drop_unchanged_in(sheet: SheetEdits, table: SheetTable, written: dict[int, 
             same = [s and r not in ours and r not in theirs for r, s in zip(column.rows, same, strict=True)]
         return same
 
-    one_by_one = sheet.settle(unchanged)
-    settled = sheet.cells
-    # The columns were judged whole above; what was written cell by cell is judged here.
-    for row, col in {cell for layer in one_by_one for cell in layer}:
-        if (value := settled.get((row, col), _ABSENT)) is _ABSENT:
+    sheet.settle(unchanged)
+    # The columns were judged whole above; what was written cell by cell is judged here (a cell a
+    # later layer writes again may go too: that layer has the last word either way).
+    for at, layer in enumerate(sheet._layers):
+        if not isinstance(layer, dict):
             continue
-        i, key = index.get(row), keys.get(col)
-        if i is None or key is None or col in new or row in written.get(col, nothing) \
-                or row in special.get(col, nothing):
-            continue
-        if _same(table.get(key, i), value):
-            del settled[(row, col)]
+        gone: dict[int, list[int]] = {}
+        for (row, col), value in list(layer.items()):
+            i, key = index.get(row), keys.get(col)
+            if i is None or key is None or col in new or row in written.get(col, nothing) \
+                    or row in special.get(col, nothing):
+                continue
+            if _same(table.get(key, i), value):
+                del layer[(row, col)]
+                gone.setdefault(col, []).append(row)
+        for col, rows in gone.items():   # a column's at once: an earlier whole column is walked once
+            sheet.forget(at, col, rows)

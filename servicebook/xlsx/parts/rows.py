@@ -10,7 +10,7 @@ when an edit needs a new cell between existing ones.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -83,7 +83,7 @@ class RowPatcher:
         self._letters: dict[int, str] = {}
         self._tails: dict[tuple[int, str], str] = {}
 
-    def patch(self, body: bytes, edits: dict[int, dict[int, Any]], start: int = 0,
+    def patch(self, body: bytes, edits: Mapping[int, dict[int, Any]], start: int = 0,
               end: int | None = None) -> RowsResult:
         """`edits`: values by row, then column; the rows are `body[start:end]` (the sheet part is not
         cut: the stretches of unchanged rows are views into it, never copies)."""
@@ -126,7 +126,7 @@ class RowPatcher:
             position = begin + 1
         return found
 
-    def _patch_in_order(self, body: bytes, edits: dict[int, dict[int, Any]], pending: list[int], start: int = 0,
+    def _patch_in_order(self, body: bytes, edits: Mapping[int, dict[int, Any]], pending: list[int], start: int = 0,
                         end: int | None = None) -> RowsResult:
         """Every row read in turn: rows counted when they carry no reference, new rows put between."""
         end = len(body) if end is None else end

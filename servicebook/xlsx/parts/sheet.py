@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from lxml import etree
 
-from servicebook.edits import SheetEdits
+from servicebook.edits import RowEdits, SheetEdits
 from servicebook.sheets.conventions import LAST_ROW, computed_prompt
 from servicebook.xlsx.parts.cells import column_letter
 from servicebook.xlsx.parts.rows import CellLooks, RowPatcher
@@ -62,7 +61,7 @@ class SheetPatcher:
         if edits.highlights:
             self.xml.replace_highlights(edits.highlights, self.styles.highlight_dxf)
         if cells:
-            self.xml.grow_dimension(max(cells), max(max(c) for c in cells.values()))
+            self.xml.grow_dimension(max(cells), cells.last_column())
         rows = RowPatcher(self.prefix, self.styles, self.date1904, looks).patch(self.data, cells, *self.rows)
         _settle_views(rows.pieces, len(self.data))
         skeleton = etree.tostring(self.xml.root, xml_declaration=True, encoding="UTF-8", standalone=True)
@@ -71,19 +70,13 @@ class SheetPatcher:
                 f"</{self.prefix}sheetData>".encode(), skeleton[marker.end():]]
         return PatchResult(data, rows.replaced_strings, rows.dropped_formula)
 
-    def _cell_edits(self, edits: SheetEdits, looks: CellLooks) -> dict[int, dict[int, Any]]:
+    def _cell_edits(self, edits: SheetEdits, looks: CellLooks) -> RowEdits:
         """Values by row and column; a new column's header cell gets the header look."""
-        rows: dict[int, dict[int, Any]] = {}
-        for (row, col), value in edits.cells.items():
-            if row in rows:
-                rows[row][col] = value
-            else:
-                rows[row] = {col: value}
         header = self.styles.header_xf() if edits.new_columns else 0
-        for new in edits.new_columns:
-            rows.setdefault(edits.header_row, {})[new.col] = new.header
-            looks.overrides[(edits.header_row, new.col)] = header
-        return rows
+        headers = {new.col: new.header for new in edits.new_columns}
+        for col in headers:
+            looks.overrides[(edits.header_row, col)] = header
+        return edits.by_row({edits.header_row: headers} if headers else None)
 
     def _new_columns(self, edits: SheetEdits) -> None:
         for new in edits.new_columns:

@@ -1,0 +1,101 @@
+"""The part writer asks an edit set row by row, without folding a first run's two million cells
+into one dict: what it is given is what folding would give, after a rerun's unchanged cells are
+left out as well."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from servicebook.definition import definition
+from servicebook.domain.table import build_table
+from servicebook.edits import Edits, _same, drop_unchanged
+
+RECORDS = definition().sheet("records")
+HEADER = [c.header for c in RECORDS.template_columns]
+NAME = HEADER.index(RECORDS.column("customer_name").header) + 1
+EDITED = [HEADER.index(RECORDS.column(key).header) + 1 for key in ("description", "solution", "notes")]
+ROWS = [2, 3, 4, 5, 6]
+VALUES = st.sampled_from(["a", "b", "", None, 1, 1.0, True])
+
+
+def _grid(held: dict[tuple[int, int], object]) -> list[list[object]]:
+    grid = [HEADER]
+    for row in ROWS:
+        cells = [None] * len(HEADER)
+        cells[NAME - 1] = f"客户{row}"   # every row a record
+        for col in EDITED:
+            cells[col - 1] = held.get((row, col))
+        grid.append(cells)
+    return grid
+
+
+cell_edit = st.tuples(st.just("cell"), st.sampled_from(ROWS), st.sampled_from(EDITED), VALUES)
+column_edit = st.tuples(st.just("column"), st.sampled_from(EDITED),
+                        st.lists(st.sampled_from(ROWS), unique=True).map(sorted), st.lists(VALUES, min_size=5))
+
+
+def _apply(edits: Edits, operations: list) -> dict[tuple[int, int], object]:
+    """The edits made, and each cell's last word."""
+    sheet, last = edits.sheet(RECORDS.name), {}
+    for operation in operations:
+        if operation[0] == "cell":
+            _, row, col, value = operation
+            sheet.set(row, col, value)
+            last[(row, col)] = value
+        else:
+            _, col, rows, values = operation
+            sheet.set_column(col, rows, values[:len(rows)])
+            last.update({(row, col): value for row, value in zip(rows, values, strict=False)})
+    return last
+
+
+def _flat(row_edits) -> dict[tuple[int, int], object]:
+    return {(row, col): value for row in row_edits for col, value in row_edits[row].items()}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.tuples(st.sampled_from(ROWS), st.sampled_from(EDITED)), VALUES),
+       st.lists(st.one_of(cell_edit, column_edit), max_size=8))
+def test_the_rows_given_the_writer_are_the_last_word_of_each_cell_the_file_does_not_hold(held, operations):
+    table = build_table(RECORDS, RECORDS.name, _grid(held))
+    assert table.row_numbers == ROWS
+    edits = Edits()
+    last = _apply(edits, operations)
+    drop_unchanged(edits, {"records": table}, {})
+    sheet = edits.sheets[RECORDS.name]
+    key = {col: key for key, col in table.headers.columns.items()}
+    expected = {(row, col): value for (row, col), value in last.items()
+                if not _same(table.get(key[col], ROWS.index(row)), value)}
+    row_edits = sheet.by_row()
+    assert _flat(row_edits) == expected
+    assert list(row_edits) == sorted({row for row, _ in expected})
+    assert sheet.cells == expected   # folding after the writer asked gives the same
+
+
+def test_the_rows_are_asked_in_order_and_a_last_word_wins_over_them_all():
+    sheet = Edits().sheet(RECORDS.name)
+    sheet.set_column(5, [2, 3, 4], ["e2", "e3", "e4"])
+    sheet.set_column(6, [2, 3, 4], ["f2", "f3", "f4"])   # the same rows: asked together
+    sheet.set(3, 5, "cell")
+    sheet.set_column(5, [4, 9], ["again", "new row"])
+    rows = sheet.by_row({1: {7: "header"}, 3: {6: "header's row? no: last word"}})
+    assert list(rows) == [1, 2, 3, 4, 9] and len(rows) == 5
+    assert rows[1] == {7: "header"}
+    assert rows[2] == {5: "e2", 6: "f2"}
+    assert rows[3] == {5: "cell", 6: "header's row? no: last word"}
+    assert rows[4] == {5: "again", 6: "f4"} and rows[9] == {5: "new row"}
+    assert rows.last_column() == 7 and 8 not in rows and rows.get(8) is None
+
+
+def test_what_was_written_is_noted_a_column_at_a_time():
+    from servicebook.edits import note_written
+
+    edits = Edits()
+    sheet = edits.sheet(RECORDS.name)
+    sheet.set_column(5, [2, 3], ["a", "b"])
+    sheet.set(7, 5, "c")
+    sheet.set(2, 6, "d")
+    written: dict = {RECORDS.name: {5: {10}}}
+    note_written(written, edits)
+    assert written == {RECORDS.name: {5: {2, 3, 7, 10}, 6: {2}}}
