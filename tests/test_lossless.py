@@ -332,8 +332,8 @@ def test_a_part_stored_uncompressed_or_streamed_with_a_data_descriptor_is_carrie
 
 
 def test_a_large_part_deflated_in_chunks_side_by_side_reads_back_as_written(tmp_path, cli, monkeypatch):
-    """Every written part of at least SIDE_BY_SIDE_FROM is deflated in chunks by several threads
-    and the chunks joined into one stream: here every part written in pieces, in 64 KB chunks."""
+    """Every sheet part larger than DEFLATE_CHUNK is deflated in chunks by several threads and the
+    chunks joined into one stream: here in 64 KB chunks."""
     from servicebook.definition import definition
     from servicebook.demo.build import DemoSize, generate, write_demo
     from servicebook.xlsx.parts import package
@@ -344,7 +344,6 @@ def test_a_large_part_deflated_in_chunks_side_by_side_reads_back_as_written(tmp_
     write_demo(whole, generate(datetime(2024, 6, 3, 9), DemoSize(records=400, customers=80), seed=7), definition())
     shutil.copy(whole, chunked)
     assert cli("run", whole, "--now", NOW, "--wait", "0").code == 1
-    monkeypatch.setattr(package, "SIDE_BY_SIDE_FROM", 1)
     monkeypatch.setattr(package, "DEFLATE_CHUNK", 64 << 10)
     monkeypatch.setattr(package.os, "cpu_count", lambda: 4)
     chunks = []
@@ -359,3 +358,34 @@ def test_a_large_part_deflated_in_chunks_side_by_side_reads_back_as_written(tmp_
     assert [n for n in expected if n != "docProps/core.xml" and written[n] != expected[n]] == []
     records = lo.sheets_as_csv(chunked, tmp_path / "csv")["服务记录"]
     assert records[1][records[0].index("记录编号")].startswith("CSF")
+
+
+@pytest.mark.parametrize("chunk", [4 << 20, 1000])   # one stream; chunks deflated side by side
+def test_a_part_made_in_pieces_is_deflated_as_they_come_and_reads_back_as_made(tmp_path, monkeypatch, chunk):
+    """A large sheet is never held whole: its pieces are deflated as they are made, before the
+    package goes on to the next part."""
+    from servicebook.xlsx.parts import package
+
+    monkeypatch.setattr(package, "DEFLATE_CHUNK", chunk)
+    monkeypatch.setattr(package.os, "cpu_count", lambda: 4)
+    path, target = tmp_path / "原件.xlsx", tmp_path / "写出.xlsx"
+    openpyxl.Workbook().save(path)
+    pieces = [f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>'.encode() for n in range(1, 3000)]
+    taken = []
+
+    def made():
+        for piece in pieces:
+            taken.append(piece)
+            yield memoryview(piece)
+
+    written = Package(path)
+    try:
+        written.put_stream("xl/worksheets/sheet1.xml", made())
+        assert len(taken) == len(pieces)                      # all taken at once, not at the save
+        assert written.read("xl/worksheets/sheet1.xml") == b"".join(pieces)
+        written.save(target)
+    finally:
+        written.close()
+    with zipfile.ZipFile(target) as archive:
+        assert archive.testzip() is None
+        assert archive.read("xl/worksheets/sheet1.xml") == b"".join(pieces)

@@ -3,6 +3,7 @@ every untouched part's bytes carried over unchanged."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import posixpath
 import struct
@@ -11,6 +12,7 @@ import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
@@ -21,9 +23,9 @@ COPY_CHUNK = 1 << 20
 # zlib level 3: a quarter of the default's time on a large sheet, for a file about a fifth larger
 # (Excel recompresses on its next save).
 LEVEL = 3
-# A part this large is deflated in independent chunks side by side (zlib lets go of the GIL), each
-# ended on a byte boundary and not final: their concatenation is one deflate stream.
-SIDE_BY_SIDE_FROM = 16 << 20
+# A part made in pieces and larger than a chunk is deflated in independent chunks side by side (zlib
+# lets go of the GIL), each ended on a byte boundary and not final: their concatenation is one
+# deflate stream.
 DEFLATE_CHUNK = 4 << 20
 DEFLATERS = 4
 _FINAL_BLOCK = b"\x03\x00"   # an empty last block: what ends the stream after the chunks
@@ -81,7 +83,7 @@ class Package:
         self.path = path
         self.zip = zipfile.ZipFile(path)
         self.names = [info.filename for info in self.zip.infolist()]
-        self.changed: dict[str, bytes | list[bytes]] = {}   # a list: a large part, in pieces
+        self.changed: dict[str, bytes | Deflated] = {}
         self.removed: set[str] = set()
         self._content_types = etree.fromstring(self.zip.read("[Content_Types].xml"))
         self._types_changed = False
@@ -95,7 +97,7 @@ class Package:
     def read(self, name: str) -> bytes:
         if name in self.changed:
             data = self.changed[name]
-            return data if isinstance(data, bytes) else b"".join(data)
+            return data if isinstance(data, bytes) else zlib.decompress(b"".join(data.chunks), -15)
         return self.zip.read(name)
 
     def read_large(self, name: str) -> bytes | bytearray:
@@ -113,11 +115,17 @@ class Package:
                 raise zipfile.BadZipFile(f"{name}: not the size its directory says")
         return buffer
 
-    def put(self, name: str, data: bytes | list[bytes], content_type: str | None = None) -> None:
+    def put(self, name: str, data: bytes, content_type: str | None = None) -> None:
         self.removed.discard(name)
         self.changed[name] = data
         if content_type and not name.endswith(".rels"):
             self.set_content_type(name, content_type)
+
+    def put_stream(self, name: str, pieces: Iterable[bytes | memoryview]) -> None:
+        """A part deflated as its pieces are made: a large sheet is held compressed (a tenth of its
+        size), never whole, and the part it was made from can go before the next is read."""
+        self.removed.discard(name)
+        self.changed[name] = _deflate_now(pieces)
 
     def remove(self, name: str) -> None:
         self.changed.pop(name, None)
@@ -226,18 +234,38 @@ def _same_bytes(a: zipfile.ZipFile, a_info: zipfile.ZipInfo, b: zipfile.ZipFile,
     return all(x == y for x, y in zip(_raw(a, a_info), _raw(b, b_info), strict=True))
 
 
-def _write(out: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | list[bytes]) -> None:
+@dataclass
+class Deflated:
+    """A part's deflate stream, in chunks, with its CRC-32 and size."""
+
+    chunks: list[bytes]
+    crc: int
+    size: int
+
+
+def _deflate_now(pieces: Iterable[bytes | memoryview]) -> Deflated:
+    batches = _joined(pieces, DEFLATE_CHUNK)
+    first = next(batches)
+    workers = min(DEFLATERS, os.cpu_count() or 1)
+    if len(first) < DEFLATE_CHUNK or workers == 1:   # a small part (or one core): one stream
+        deflater, crc, size, chunks = zlib.compressobj(LEVEL, zlib.DEFLATED, -15), 0, 0, []
+        for batch in itertools.chain([first], batches):
+            chunks.append(deflater.compress(batch))
+            crc, size = zlib.crc32(batch, crc), size + len(batch)
+        chunks.append(deflater.flush())
+        return Deflated(chunks, crc, size)
+    sizes = zipfile.ZipInfo()
+    chunks = list(_deflate_side_by_side(itertools.chain([first], batches), workers, sizes))
+    return Deflated(chunks, sizes.CRC, sizes.file_size)
+
+
+def _write(out: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | Deflated) -> None:
     if isinstance(data, bytes):
         out.writestr(info, data)
         return
-    size = sum(len(piece) for piece in data)
-    workers = min(DEFLATERS, os.cpu_count() or 1)
-    if size >= SIDE_BY_SIDE_FROM and workers > 1:
-        _put_streamed(out, info, _deflate_side_by_side(_joined(data, DEFLATE_CHUNK), workers, info))
-        return
-    with out.open(info, "w", force_zip64=True) as writer:
-        for batch in _joined(data, COPY_CHUNK):   # a row's worth of bytes is too little to hand to zlib
-            writer.write(batch)
+    info.CRC, info.file_size = data.crc, data.size
+    info.compress_size = sum(map(len, data.chunks))
+    _put_raw(out, info, data.chunks)
 
 
 def _joined(pieces: Iterable[bytes | memoryview], size: int) -> Iterator[bytes]:
@@ -271,21 +299,6 @@ def _deflate_side_by_side(chunks: Iterator[bytes], workers: int, info: zipfile.Z
             yield pending.popleft().result()
     info.CRC, info.file_size = crc, size
     yield _FINAL_BLOCK
-
-
-def _put_streamed(out: zipfile.ZipFile, info: zipfile.ZipInfo, chunks: Iterable[bytes]) -> None:
-    """A member written as its compressed bytes come; its header written again at the end with
-    the CRC and sizes (as zipfile does for a stream), ZIP64 both times so it keeps its length."""
-    info.CRC = info.compress_size = info.file_size = 0
-    _begin_member(out, info, zip64=True)
-    for chunk in chunks:
-        out.fp.write(chunk)
-        info.compress_size += len(chunk)
-    end = out.fp.tell()
-    out.fp.seek(info.header_offset)
-    out.fp.write(info.FileHeader(True))
-    out.fp.seek(end)
-    out.start_dir = end
 
 
 def _begin_member(out: zipfile.ZipFile, info: zipfile.ZipInfo, zip64: bool | None) -> None:

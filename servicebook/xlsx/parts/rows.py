@@ -31,8 +31,8 @@ _FAR = 1 << 30   # "somewhere right of every edit": the row's last column could 
 
 @dataclass
 class RowsResult:
-    # The new sheetData content, never joined: unchanged stretches are views into the part as read.
-    pieces: list[bytes | memoryview] = field(default_factory=list)
+    """What writing the rows found, known once they are all written."""
+
     replaced_strings: dict[int, str] = field(default_factory=dict)   # shared-string index -> its new text
     dropped_formula: bool = False
 
@@ -84,23 +84,27 @@ class RowPatcher:
         self._tails: dict[tuple[int, str], str] = {}
 
     def patch(self, body: bytes, edits: Mapping[int, dict[int, Any]], start: int = 0,
-              end: int | None = None) -> RowsResult:
-        """`edits`: values by row, then column; the rows are `body[start:end]` (the sheet part is not
-        cut: the stretches of unchanged rows are views into it, never copies)."""
+              end: int | None = None) -> Iterator[bytes | memoryview]:
+        """The new rows, piece by piece as they are made (a large sheet's are deflated as they come,
+        never held): `edits` are values by row, then column; the rows are `body[start:end]`, and
+        the stretches of unchanged rows are views into it, never copies. `result` is complete once
+        the last piece is taken."""
         end = len(body) if end is None else end
         pending = sorted(edits)
         found = self._locate(body, pending, start, end)
         if found is None:
-            return self._patch_in_order(body, edits, pending, start, end)
-        out, position, view = self.result.pieces, start, memoryview(body)
+            yield from self._patch_in_order(body, edits, pending, start, end)
+            return
+        position, view = start, memoryview(body)
         tag = self.prefix.encode() + b"row"
         for number, begin in found:
             _, finish, attrs, inner = next(elements(body, tag, begin, end))
-            out += [view[position:begin], self.patched_row(number, attrs, inner, edits[number])]
+            yield view[position:begin]
+            yield self.patched_row(number, attrs, inner, edits[number])
             position = finish
-        out.append(view[position:end])
-        out += [self.new_row(number, edits[number]) for number in pending[len(found):]]
-        return self.result
+        yield view[position:end]
+        for number in pending[len(found):]:
+            yield self.new_row(number, edits[number])
 
     def _locate(self, body: bytes, pending: list[int], start: int = 0,
                 end: int | None = None) -> list[tuple[int, int]] | None:
@@ -127,29 +131,28 @@ class RowPatcher:
         return found
 
     def _patch_in_order(self, body: bytes, edits: Mapping[int, dict[int, Any]], pending: list[int], start: int = 0,
-                        end: int | None = None) -> RowsResult:
+                        end: int | None = None) -> Iterator[bytes | memoryview]:
         """Every row read in turn: rows counted when they carry no reference, new rows put between."""
         end = len(body) if end is None else end
-        out, view = self.result.pieces, memoryview(body)
+        view = memoryview(body)
         next_pending, position, expected = 0, start, 1
         for begin, finish, attrs, inner in elements(body, self.prefix.encode() + b"row", start, end):
             found = _R_ROW.search(attrs)
             number = int(found.group(1)) if found else expected
             expected = number + 1
             if next_pending < len(pending) and pending[next_pending] <= number:
-                out.append(view[position:begin])     # unchanged rows, as one view
+                yield view[position:begin]     # unchanged rows, as one view
                 position = begin
             while next_pending < len(pending) and pending[next_pending] < number:
-                out.append(self.new_row(pending[next_pending], edits[pending[next_pending]]))
+                yield self.new_row(pending[next_pending], edits[pending[next_pending]])
                 next_pending += 1
             if next_pending < len(pending) and pending[next_pending] == number:
                 next_pending += 1
-                out.append(self.patched_row(number, attrs, inner, edits[number]))
+                yield self.patched_row(number, attrs, inner, edits[number])
                 position = finish
-        out.append(view[position:end])
+        yield view[position:end]
         for number in pending[next_pending:]:
-            out.append(self.new_row(number, edits[number]))
-        return self.result
+            yield self.new_row(number, edits[number])
 
     # ------------------------------------------------------------ one row
 

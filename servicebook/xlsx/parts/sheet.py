@@ -1,18 +1,19 @@
 """Patching one worksheet part in place: the part is cut at its sheetData; the rows go to the
 text path (rows.py), the rest — columns, filter, conditional formats, validations, extLst… — to
-the XML path (sheet_xml.py); the pieces are put back together without joining the rows."""
+the XML path (sheet_xml.py); the pieces are put back together as they are taken, never joined."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from lxml import etree
 
 from servicebook.edits import RowEdits, SheetEdits
 from servicebook.sheets.conventions import LAST_ROW, computed_prompt
 from servicebook.xlsx.parts.cells import column_letter
-from servicebook.xlsx.parts.rows import CellLooks, RowPatcher
+from servicebook.xlsx.parts.rows import CellLooks, RowPatcher, RowsResult
 from servicebook.xlsx.parts.sheet_xml import SheetXml
 from servicebook.xlsx.parts.styles import StyleSheet
 
@@ -21,18 +22,16 @@ _SHEET_DATA = re.compile(rb"<((?:\w+:)?)sheetData\b[^>]*?(/>|>)")
 
 @dataclass
 class PatchResult:
-    data: list[bytes | memoryview]   # the new part, in pieces (a large sheet is never joined in memory)
-    replaced_strings: dict[int, str] = field(default_factory=dict)   # shared-string index -> the text that replaced it
-    dropped_formula: bool = False
+    data: Iterator[bytes | memoryview]   # the new part, made piece by piece as it is taken
+    rows: RowsResult                     # complete once `data` is taken to its end
 
+    @property
+    def replaced_strings(self) -> dict[int, str]:   # shared-string index -> the text that replaced it
+        return self.rows.replaced_strings
 
-def _settle_views(pieces: list[bytes | memoryview], size: int) -> None:
-    """Views of unchanged rows keep the whole part as read alive until the package is written:
-    worth it when they are most of it (a day's edits), not when nearly every row was rewritten (a
-    first run), where the part read is better let go and its few unchanged stretches copied."""
-    viewed = sum(len(p) for p in pieces if type(p) is memoryview)
-    if viewed < size // 2:
-        pieces[:] = [bytes(p) if type(p) is memoryview else p for p in pieces]
+    @property
+    def dropped_formula(self) -> bool:
+        return self.rows.dropped_formula
 
 
 class SheetPatcher:
@@ -62,13 +61,17 @@ class SheetPatcher:
             self.xml.replace_highlights(edits.highlights, self.styles.highlight_dxf)
         if cells:
             self.xml.grow_dimension(max(cells), cells.last_column())
-        rows = RowPatcher(self.prefix, self.styles, self.date1904, looks).patch(self.data, cells, *self.rows)
-        _settle_views(rows.pieces, len(self.data))
+        patcher = RowPatcher(self.prefix, self.styles, self.date1904, looks)
         skeleton = etree.tostring(self.xml.root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        return PatchResult(self._pieces(skeleton, patcher.patch(self.data, cells, *self.rows)), patcher.result)
+
+    def _pieces(self, skeleton: bytes, rows: Iterator[bytes | memoryview]) -> Iterator[bytes | memoryview]:
         marker = _SHEET_DATA.search(skeleton)
-        data = [skeleton[:marker.start()], f"<{self.prefix}sheetData>".encode(), *rows.pieces,
-                f"</{self.prefix}sheetData>".encode(), skeleton[marker.end():]]
-        return PatchResult(data, rows.replaced_strings, rows.dropped_formula)
+        yield skeleton[:marker.start()]
+        yield f"<{self.prefix}sheetData>".encode()
+        yield from rows
+        yield f"</{self.prefix}sheetData>".encode()
+        yield skeleton[marker.end():]
 
     def _cell_edits(self, edits: SheetEdits, looks: CellLooks) -> RowEdits:
         """Values by row and column; a new column's header cell gets the header look."""

@@ -44,7 +44,7 @@ def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDe
                 continue
             part = book.sheet_part(title)
             result = SheetPatcher(package.read_large(part), styles, book.date1904).patch(sheet)
-            package.put(part, result.data)
+            package.put_stream(part, result.data)   # the part as read goes here, before the next is read
             table = sheet.excel_table
             if table is not None and table.part and (sheet.new_columns or sheet.table_rows_through):
                 package.put(table.part, grow_table(package.read(table.part), sheet))
