@@ -149,7 +149,7 @@ def _with_digit(values: list[object]) -> list[int]:
         return []
     starts = list(itertools.accumulate(map(operator.add, map(len, values), itertools.repeat(1)), initial=0))
     found: list[int] = []
-    while digit is not None:
+    while digit is not None and len(found) < len(values):   # each text once at most: a slip cannot loop
         index = bisect.bisect_right(starts, digit.start()) - 1
         found.append(index)
         digit = _DIGIT.search(joined, starts[index + 1])   # the next text: one digit is enough
