@@ -131,3 +131,18 @@ def test_many_rows_get_unique_numbers_and_the_counters_match(tmp_path, cli):
         by_day.setdefault(number[:11], []).append((row["received_at"], int(number[11:])))
     for entries in by_day.values():
         assert [serial for _, serial in sorted(entries)] == list(range(1, len(entries) + 1))
+
+
+def test_a_session_that_only_reads_gives_numbers_to_look_at_and_burns_none(tmp_path, cli):
+    from servicebook.edits import Edits
+    from servicebook.jobs.number import numbering_edits
+    from servicebook.jobs.session import open_session
+    from servicebook.sidecar import Sidecar
+
+    path = team_workbook(tmp_path, [good_record(received_at=datetime(2024, 5, 10, 9, 0))])
+    with open_session(path, now=datetime(2024, 5, 31, 18), writing=False) as session:
+        looked = numbering_edits(session, Edits()).numbered
+    assert [number for _, number in looked] == ["CSF20240510000001"]
+    assert Sidecar(path).counters() == {}
+    assert cli("number", path, "--now", NOW).code == 0
+    assert numbers(path) == ["CSF20240510000001"]   # the number looked at is the one given

@@ -52,9 +52,9 @@ def numbering_edits(session: Session, edits: Edits) -> NumberReport:
             sheet.set(table.row_numbers[index], col, number)
             report.numbered.append((table.row_numbers[index], number))
         edits.raise_counters(result.counters)
-    if result.assigned:
+    if result.assigned and session.writer is not None:
         # Remember the serials before the workbook is written: a failed save then burns numbers,
-        # it never gives one twice.
+        # it never gives one twice. A session that only reads writes no number: it burns none.
         session.sidecar.raise_counters(result.counters)
     return report
 
