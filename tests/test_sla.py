@@ -309,3 +309,32 @@ def test_colours_in_libreoffice_follow_the_clock_after_the_run(tmp_path, cli):
     assert shown["A"]["首响SLA"] == ("进行中", amber)
     assert shown["G"]["首响SLA"] == ("达标", green)
     assert shown["G"]["升级原因"][1] is None
+
+
+def test_each_rows_time_limits_are_those_its_own_priority_type_tier_and_complexity_give():
+    """The limits are looked up once per distinct combination and given to the rows by index: the
+    same, row for row, as a lookup for each row (junk and empty cells among them)."""
+    import random
+
+    import numpy as np
+
+    from servicebook.domain.sla import METRICS, _limits, _Words
+    from servicebook.domain.values import as_text
+
+    vocab, _ = read_vocabulary(definition(), None)
+    settings = default_settings(definition().settings)
+    sla_settings, _ = read_sla_settings(settings, definition().settings, vocab)
+    words, rng = _Words(vocab), random.Random(5)
+    choices = {"priority": ["紧急", "重要", "一般", " 紧急", "不急", None, 1],
+               "type": ["咨询", "投诉", "故障", "", None], "tier": ["VIP", "普通", None, "金牌"],
+               "complexity": ["复杂", "简单", None, 2.0]}
+    records = [{key: rng.choice(values) for key, values in choices.items()} for _ in range(300)]
+    table = _table(records)
+    got = _limits(table, sla_settings, words)
+    for i, record in enumerate(records):
+        found = sla_settings.limits.limits(as_text(record["priority"]), as_text(record["type"]),
+                                           as_text(record["tier"]) or words.regular)
+        resolve = found.resolve_complex if as_text(record["complexity"]) == words.complex else found.resolve
+        expected = (found.accept, found.first_response, resolve, found.update)
+        assert [None if np.isnan(got[m][i]) else got[m][i] for m in METRICS] == list(expected), record
+    assert all(len(got[m]) == 300 for m in METRICS) and _limits(_table([]), sla_settings, words)["accept"].shape == (0,)

@@ -173,20 +173,32 @@ class _Records:
     present: frozenset[str] = frozenset()  # the time columns the workbook has
 
 
+def _limits(table: SheetTable, settings: SlaSettings, words: _Words) -> dict[str, np.ndarray]:
+    """Each row's time limit per metric (NaN: none), from its priority, type, tier and complexity.
+    A workbook holds a few dozen distinct combinations of them: each is looked up once, and the
+    rows take their values by index."""
+    dims = zip(table.column("priority"), table.column("type"), table.column("tier"), table.column("complexity"),
+               strict=True)
+    index: dict[tuple, int] = {}
+    codes = [index.setdefault(combination, len(index)) for combination in dims]
+    values = np.full((len(index), len(METRICS)), np.nan)
+    for combination, at in index.items():
+        values[at] = _limits_of(combination, settings, words)
+    by_row = values[np.array(codes, dtype=np.intp)]
+    return {metric: by_row[:, j].copy() for j, metric in enumerate(METRICS)}
+
+
+def _limits_of(combination: tuple, settings: SlaSettings, words: _Words) -> list[float]:
+    priority, type_, tier, complexity = combination
+    found = settings.limits.limits(as_text(priority), as_text(type_), as_text(tier) or words.regular)
+    resolve = found.resolve_complex if as_text(complexity) == words.complex else found.resolve
+    return [np.nan if v is None else v for v in (found.accept, found.first_response, resolve, found.update)]
+
+
 def _read(table: SheetTable, settings: SlaSettings, last_updates: dict[str, int], words: _Words) -> _Records:
     times = {key: time_column(table.column(key)) for key in TIME_COLUMNS}
     tickets = [as_text(v) for v in table.column("ticket_no")]
-    n = len(tickets)
-    limits = {m: np.full(n, np.nan) for m in METRICS}
-    dims = zip(table.column("priority"), table.column("type"), table.column("tier"), table.column("complexity"),
-               strict=True)
-    for i, (priority, type_, tier, complexity) in enumerate(dims):
-        found = settings.limits.limits(as_text(priority), as_text(type_), as_text(tier) or words.regular)
-        resolve = found.resolve_complex if as_text(complexity) == words.complex else found.resolve
-        for name, value in (("accept", found.accept), ("first_response", found.first_response),
-                            ("resolve", resolve), ("update", found.update)):
-            if value is not None:
-                limits[name][i] = value
+    limits = _limits(table, settings, words)
     logged = np.array([last_updates.get(t, MISSING) if t else MISSING for t in tickets], dtype=np.int64)
     first = times["first_response_at"]
     last_update = np.where(first != MISSING, np.maximum(first, logged), MISSING)
