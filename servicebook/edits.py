@@ -151,10 +151,10 @@ class SheetEdits:
     def has_cells(self) -> bool:
         return any(layer.rows if isinstance(layer, _Column) else layer for layer in self._layers)
 
-    def by_row(self, last: dict[int, dict[int, Any]] | None = None) -> RowEdits:
+    def by_row(self, last: dict[tuple[int, int], Any] | None = None) -> RowEdits:
         """The edits by row, then column, for a writer that goes through the rows in turn; `last`
-        (by row, then column) wins over them all."""
-        return RowEdits([*self._layers, *([_by_cell(last)] if last else [])])
+        ((row, column) -> value) wins over them all."""
+        return RowEdits([*self._layers, last] if last else self._layers)
 
     def written(self) -> Iterable[tuple[int, Iterable[int]]]:
         """(column, its rows) for every cell this set writes, a column's rows at a time."""
@@ -214,10 +214,6 @@ def _forget(cells: dict[tuple[int, int], Any], col: int, rows: Iterable[int], co
             cells.pop((row, col), None)
 
 
-def _by_cell(by_row: dict[int, dict[int, Any]]) -> dict[tuple[int, int], Any]:
-    return {(row, col): value for row, cells in by_row.items() for col, value in cells.items()}
-
-
 class RowEdits(Mapping[int, dict[int, Any]]):
     """Edits by row, then column, each row's cells gathered when asked: a first run's two million
     cells are never folded into one dict. Neighbouring whole columns of the same rows are asked
@@ -269,8 +265,7 @@ class _Columns:
     """Whole columns of the same rows, in the order they were written (the later winning)."""
 
     def __init__(self, first: _Column):
-        self.rows, self.cols, self._values = first.rows, [first.col], [first.values]
-        self._at: dict[int, int] | None = None
+        self._first, self.rows, self.cols, self._values = first, first.rows, [first.col], [first.values]
         self._tuples: list[tuple] | None = None
 
     def add(self, column: _Column) -> None:
@@ -278,12 +273,11 @@ class _Columns:
         self._values.append(column.values)
 
     def into(self, row: int, cells: dict[int, Any]) -> None:
-        if self._at is None:
-            self._at = {r: i for i, r in enumerate(self.rows)}
+        if self._tuples is None:
             self._tuples = list(zip(*self._values, strict=True))
-        at = self._at.get(row)
+        at = self._first.positions().get(row)
         if at is not None:
-            cells.update(zip(self.cols, self._tuples[at], strict=True))   # type: ignore[index]
+            cells.update(zip(self.cols, self._tuples[at], strict=True))
 
 
 @dataclass
@@ -396,9 +390,6 @@ def drop_unchanged(edits: Edits, read: dict[str, SheetTable], written: Written) 
         table = by_title.get(title)
         if table is not None and sheet.has_cells():
             _drop_unchanged_in(sheet, table, written.get(title, {}))
-
-
-_ABSENT = object()
 
 
 def _drop_unchanged_in(sheet: SheetEdits, table: SheetTable, written: dict[int, set[int]]) -> None:

@@ -79,7 +79,7 @@ def test_the_rows_are_asked_in_order_and_a_last_word_wins_over_them_all():
     sheet.set_column(6, [2, 3, 4], ["f2", "f3", "f4"])   # the same rows: asked together
     sheet.set(3, 5, "cell")
     sheet.set_column(5, [4, 9], ["again", "new row"])
-    rows = sheet.by_row({1: {7: "header"}, 3: {6: "header's row? no: last word"}})
+    rows = sheet.by_row({(1, 7): "header", (3, 6): "header's row? no: last word"})
     assert list(rows) == [1, 2, 3, 4, 9] and len(rows) == 5
     assert rows[1] == {7: "header"}
     assert rows[2] == {5: "e2", 6: "f2"}

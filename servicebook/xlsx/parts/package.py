@@ -301,21 +301,16 @@ def _deflate_side_by_side(chunks: Iterator[bytes], workers: int, info: zipfile.Z
     yield _FINAL_BLOCK
 
 
-def _begin_member(out: zipfile.ZipFile, info: zipfile.ZipInfo, zip64: bool | None) -> None:
-    """zipfile has no public call for writing a member's bytes as they are: the steps of its own
-    ZipFile.mkdir, up to the data."""
+def _put_raw(out: zipfile.ZipFile, info: zipfile.ZipInfo, chunks: Iterable[bytes]) -> None:
+    """A member whose compressed bytes, CRC and sizes are known. zipfile has no public call for
+    writing a member's bytes as they are: the steps of its own ZipFile.mkdir, up to the data."""
     out.fp.seek(out.start_dir)
     info.header_offset = out.fp.tell()
     out._writecheck(info)
     out._didModify = True
     out.filelist.append(info)
     out.NameToInfo[info.filename] = info
-    out.fp.write(info.FileHeader(zip64))
-
-
-def _put_raw(out: zipfile.ZipFile, info: zipfile.ZipInfo, chunks: Iterable[bytes]) -> None:
-    """A member whose compressed bytes, CRC and sizes are known."""
-    _begin_member(out, info, None)
+    out.fp.write(info.FileHeader())   # ZIP64 when the sizes need it
     for chunk in chunks:
         out.fp.write(chunk)
     out.start_dir = out.fp.tell()

@@ -76,10 +76,10 @@ class SheetPatcher:
     def _cell_edits(self, edits: SheetEdits, looks: CellLooks) -> RowEdits:
         """Values by row and column; a new column's header cell gets the header look."""
         header = self.styles.header_xf() if edits.new_columns else 0
-        headers = {new.col: new.header for new in edits.new_columns}
-        for col in headers:
-            looks.overrides[(edits.header_row, col)] = header
-        return edits.by_row({edits.header_row: headers} if headers else None)
+        headers = {(edits.header_row, new.col): new.header for new in edits.new_columns}
+        for cell in headers:
+            looks.overrides[cell] = header
+        return edits.by_row(headers)
 
     def _new_columns(self, edits: SheetEdits) -> None:
         for new in edits.new_columns:
