@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from servicebook.definition import definition
 from servicebook.domain.table import build_table
@@ -57,3 +59,35 @@ def test_trailing_blank_rows_and_a_value_right_of_the_records_are_seen():
     assert table.occupancy.valued == frozenset({width + 2})
     blank_tail = _table([_row("张伟"), _row("李娜"), [None] * width, ["  "] + [None] * (width - 1)])
     assert (blank_tail.row_numbers, blank_tail.last_used_row) == ([2, 3], 3)
+
+
+# Each cell a fresh object, as a reader makes them: the same word in two cells is two objects.
+def _fresh(value: object) -> object:
+    return "".join(list(value)) if isinstance(value, str) else value
+
+
+CELLS = ["处理中", "已关闭", "待处理", "", "  ", None, 1, 1.0, True, False, 0, 0.0, -0.0, "1", "True",
+         datetime(2026, 11, 20, 9, 0)]
+
+
+# At least 130 rows: a column is judged for sharing by a sample of 128 cells or more.
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(CELLS), st.sampled_from(CELLS[:6])), min_size=130, max_size=400))
+def test_every_cell_is_read_as_it_was_typed_whatever_its_column_shares(pairs):
+    rows = [_row(f"客户{n}", _fresh(status), 满意度=_fresh(score)) for n, (score, status) in enumerate(pairs)]
+    table = _table(rows)
+    kept = [rows[number - 2] for number in table.row_numbers]
+    for key, header in (("status", "处理状态"), ("csat", "满意度"), ("customer_name", "客户名称")):
+        typed = [(type(cells[HEADER.index(header)]), repr(cells[HEADER.index(header)])) for cells in kept]
+        assert [(type(v), repr(v)) for v in table.values[key]] == typed
+
+
+def test_equal_words_of_a_column_of_words_are_one_object():
+    words = ["处理中", "已关闭", "待处理"]
+    rows = [_row(f"客户{n}", _fresh(words[n % 3]), 满意度=[1, 1.0, True, "5"][n % 4]) for n in range(600)]
+    table = _table(rows)
+    assert len({id(v) for v in table.values["status"]}) == 3
+    assert table.values["status"][:4] == ["处理中", "已关闭", "待处理", "处理中"]
+    # Names, one per row, are left as read; so is a column where 1, 1.0 and True stand side by side.
+    assert len({id(v) for v in table.values["customer_name"]}) == 600
+    assert [(type(v), v) for v in table.values["csat"][:4]] == [(int, 1), (float, 1.0), (bool, True), (str, "5")]
