@@ -338,3 +338,22 @@ def test_each_rows_time_limits_are_those_its_own_priority_type_tier_and_complexi
         expected = (found.accept, found.first_response, resolve, found.update)
         assert [None if np.isnan(got[m][i]) else got[m][i] for m in METRICS] == list(expected), record
     assert all(len(got[m]) == 300 for m in METRICS) and _limits(_table([]), sla_settings, words)["accept"].shape == (0,)
+
+
+def test_a_priority_of_1_and_one_of_true_are_two_words_to_the_limits():
+    """Looked up once per distinct combination: 1, 1.0 and True are one key to Python, but a team
+    whose priorities are numbers gets 1's limits for 1 and 1.0 only."""
+    from dataclasses import replace
+
+    from servicebook.domain.sla import _limits, _Words
+    from servicebook.domain.sla_settings import Limits
+
+    class ByPriority:
+        def limits(self, priority, type_, tier):
+            return Limits(accept={"1": 1.0, "True": 9.0}.get(priority))
+
+    vocab, _ = read_vocabulary(definition(), None)
+    settings, _ = read_sla_settings(default_settings(definition().settings), definition().settings, vocab)
+    table = _table([{"priority": value} for value in (1, True, 1.0, "1", True)])
+    got = _limits(table, replace(settings, limits=ByPriority()), _Words(vocab))
+    assert got["accept"].tolist() == [1.0, 9.0, 1.0, 1.0, 9.0]

@@ -177,13 +177,14 @@ def _limits(table: SheetTable, settings: SlaSettings, words: _Words) -> dict[str
     """Each row's time limit per metric (NaN: none), from its priority, type, tier and complexity.
     A workbook holds a few dozen distinct combinations of them: each is looked up once, and the
     rows take their values by index."""
-    dims = zip(table.column("priority"), table.column("type"), table.column("tier"), table.column("complexity"),
-               strict=True)
+    columns = [table.column(key) for key in ("priority", "type", "tier", "complexity")]
+    # Each cell with its type: 1, 1.0 and True are one key to Python, three words to a person.
+    dims = zip(*(part for values in columns for part in (map(type, values), values)), strict=True)
     index: dict[tuple, int] = {}
     codes = [index.setdefault(combination, len(index)) for combination in dims]
     values = np.full((len(index), len(METRICS)), np.nan)
     for combination, at in index.items():
-        values[at] = _limits_of(combination, settings, words)
+        values[at] = _limits_of(combination[1::2], settings, words)
     by_row = values[np.array(codes, dtype=np.intp)]
     return {metric: by_row[:, j].copy() for j, metric in enumerate(METRICS)}
 
