@@ -6,6 +6,7 @@ result is reported as a ratio to baselines measured in the same run on the same 
 
 from __future__ import annotations
 
+import compileall
 import json
 import shutil
 import subprocess
@@ -20,7 +21,7 @@ NOW = "2026-11-23 10:00"
 
 CHILD = r"""
 import json, resource, sys, time
-sys.path.insert(0, {root!r})
+sys.path[:0] = [{root!r}, {package_root!r}]  # the cases, and the servicebook beside them
 from cases import CASES
 case, path = sys.argv[1], sys.argv[2]
 start = time.perf_counter()
@@ -34,6 +35,14 @@ except (OSError, StopIteration):
     pass
 print(json.dumps({{"seconds": elapsed, "peak_mb": peak_kb / 1024}}))
 """
+
+
+def child_code() -> str:
+    """The code each case's process runs, with the package compiled to bytecode first: an installed
+    copy has it (pip compiles on install), and where PYTHONDONTWRITEBYTECODE is set every case would
+    otherwise pay for compiling every module of ours (~0.14 s here) and none of the libraries'."""
+    compileall.compile_dir(ROOT.parent / "servicebook", quiet=1)
+    return CHILD.format(root=str(ROOT), package_root=str(ROOT.parent))
 
 
 def workbook(records: int) -> Path:
@@ -54,7 +63,7 @@ def measure(case: str, source: Path) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / source.name
         shutil.copy2(source, copy)
-        done = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT)), case, str(copy)],
+        done = subprocess.run([sys.executable, "-c", child_code(), case, str(copy)],
                               capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"{case} failed:\n{done.stderr}")

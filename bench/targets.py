@@ -29,7 +29,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from harness import CACHE, CHILD, NOW, ROOT, save, workbook
+from harness import CACHE, NOW, ROOT, child_code, save, workbook
 
 SHORT = 10.0
 TARGETS = {"unchanged_rerun": 2.0, "day_changes": 3.0, "first_run": 0.25, "ribbon_import": 1.2, "memory": 1.5}
@@ -128,7 +128,7 @@ def measure_once(case: str, source: Path) -> dict:
         shutil.copy2(source, copy)
         if _sidecar(source).is_dir():
             shutil.copytree(_sidecar(source), _sidecar(copy))
-        done = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT)), case, str(copy)],
+        done = subprocess.run([sys.executable, "-c", child_code(), case, str(copy)],
                               capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"{case} failed:\n{done.stderr}")
