@@ -360,6 +360,35 @@ def test_a_large_part_deflated_in_chunks_side_by_side_reads_back_as_written(tmp_
     assert records[1][records[0].index("记录编号")].startswith("CSF")
 
 
+def test_a_sheet_too_large_to_hold_is_read_through_in_blocks_and_written_the_same(tmp_path, cli, monkeypatch):
+    """A sheet larger than STREAM_OVER (at 100,000 records, 170-230 MB of XML) is never held whole:
+    read once for what surrounds its rows, then again a block at a time as its rows are patched.
+    Here every sheet is, in blocks of 8 KB: a first run and a rerun a day later write the parts
+    the whole-buffer path writes."""
+    from servicebook.definition import definition
+    from servicebook.demo.build import DemoSize, generate, write_demo
+    from servicebook.xlsx.parts import package, writer
+
+    whole, streamed = tmp_path / "whole" / "客服工作簿.xlsx", tmp_path / "streamed" / "客服工作簿.xlsx"
+    whole.parent.mkdir()
+    streamed.parent.mkdir()
+    write_demo(whole, generate(datetime(2024, 6, 3, 9), DemoSize(records=400, customers=80), seed=7), definition())
+    shutil.copy(whole, streamed)
+    for now in (NOW, "2024-06-04 10:00"):
+        assert cli("run", whole, "--now", now, "--wait", "0").code == 1
+    monkeypatch.setattr(writer, "STREAM_OVER", 0)
+    monkeypatch.setattr(package, "STREAM_BLOCK", 8 << 10)
+    blocks = []
+    monkeypatch.setattr(package.Package, "stream", lambda self, name, read=package.Package.stream:
+                        (blocks.append(name) or block for block in read(self, name)))
+    for now in (NOW, "2024-06-04 10:00"):
+        assert cli("run", streamed, "--now", now, "--wait", "0").code == 1
+    assert blocks.count("xl/worksheets/sheet1.xml") > 2 * 2 * 50   # two runs, read through twice, 50+ blocks
+    expected, written = part_bytes(whole), part_bytes(streamed)
+    assert sorted(written) == sorted(expected)
+    assert [n for n in expected if n != "docProps/core.xml" and written[n] != expected[n]] == []
+
+
 @pytest.mark.parametrize("chunk", [4 << 20, 1000])   # one stream; chunks deflated side by side
 def test_a_part_made_in_pieces_is_deflated_as_they_come_and_reads_back_as_made(tmp_path, monkeypatch, chunk):
     """A large sheet is never held whole: its pieces are deflated as they are made, before the

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from servicebook.edits import Highlight, NewColumn, SheetEdits, marked
@@ -136,7 +138,8 @@ def test_finding_the_edited_rows_by_reference_writes_what_reading_every_row_writ
     fast = RowPatcher("", StyleSheet(STYLES), False, looks)
     by_reference = b"".join(fast.patch(body, edits))
     slow = RowPatcher("", StyleSheet(STYLES), False, looks)
-    in_order = b"".join(slow._patch_in_order(body, edits, sorted(edits)))
+    slow._locate = lambda *_: None   # every row read in order
+    in_order = b"".join(slow.patch(body, edits))
     assert by_reference == in_order
     assert (fast.result.replaced_strings, fast.result.dropped_formula) == \
         (slow.result.replaced_strings, slow.result.dropped_formula)
@@ -303,3 +306,60 @@ def test_the_writer_reads_number_formats_and_cleans_text_as_openpyxl_does():
     assert sum(map(cells.is_date_format, codes)) == sum(map(numbers.is_date_format, codes)) == 17
     text = "".join(map(chr, range(0, 200))) + "客服\u200b"
     assert cells.clean_text(text) == openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+# ---------------------------------------------------------------- a large sheet, streamed
+
+_CELL_KINDS = st.sampled_from(["string", "formula", "number", "empty"])
+
+
+@st.composite
+def _sheet_rows(draw) -> str:
+    """Rows as a producer may write them: references or none (then counted), gaps, empty rows,
+    cells without references, line breaks between rows."""
+    out, number = [], 0
+    for _ in range(draw(st.integers(0, 12))):
+        number += draw(st.integers(1, 3))
+        counted = number == (out[-1][0] + 1 if out else 1)   # a row without reference is the one after
+        ref = "" if counted and draw(st.booleans()) else f' r="{number}"'
+        cols = sorted(draw(st.sets(st.integers(1, 6), max_size=4)))
+        cells = []
+        for col in cols:
+            at = f' r="{"ABCDEF"[col - 1]}{number}"'
+            kind = draw(_CELL_KINDS)
+            cells.append({"string": f'<c{at} t="s"><v>{col}</v></c>', "number": f"<c{at}><v>{col}.5</v></c>",
+                          "formula": f"<c{at}><f>1+{col}</f><v>{col}</v></c>", "empty": f'<c{at} s="1"/>'}[kind])
+        body = f'<row{ref} spans="1:6">{"".join(cells)}</row>' if cells else f"<row{ref}/>"
+        out.append((number, body + draw(st.sampled_from(["", "", "\n"]))))
+    return "".join(body for _, body in out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_sheet_rows(), st.dictionaries(st.integers(1, 40), st.dictionaries(
+           st.integers(1, 8), st.sampled_from(["新", "138****5678", 5, 2.5, "", None, datetime(2024, 6, 3, 9)]),
+           min_size=1, max_size=3), max_size=6),
+       st.integers(1, 400), st.sampled_from(["", "x:"]))
+def test_a_sheet_patched_a_block_of_rows_at_a_time_is_the_sheet_patched_whole(rows, cells, block, prefix):
+    """A sheet too large to hold is inflated a few megabytes at a time, its rows cut into blocks
+    where a row starts; here in blocks of a few bytes, cutting tags, rows and the sheetData end:
+    the part written is the one the whole buffer gives, byte for byte, and so is what its rows
+    found (strings to scrub, formulas overwritten)."""
+    p = prefix
+    data = sheet(rows.replace("<row", f"<{p}row").replace("</row", f"</{p}row").replace("<c", f"<{p}c")
+                 .replace("</c", f"</{p}c").replace("<v>", f"<{p}v>").replace("</v", f"</{p}v")
+                 .replace("<f>", f"<{p}f>").replace("</f", f"</{p}f"),
+                 before=f'<{p}dimension ref="A1"/><{p}cols><{p}col min="1" max="2" width="9"/></{p}cols>',
+                 after=f'<{p}conditionalFormatting sqref="A1"><{p}cfRule type="expression" priority="1">'
+                       f"<{p}formula>1</{p}formula></{p}cfRule></{p}conditionalFormatting>", prefix=prefix)
+    masked = {(row, col) for row, values in cells.items() for col in values if col % 2}
+
+    def patched_by(patcher: SheetPatcher):
+        edits = edit({(row, col): value for row, values in cells.items() for col, value in values.items()})
+        edits.masked = masked
+        result = patcher.patch(edits)
+        return b"".join(result.data), result.replaced_strings, result.dropped_formula
+
+    whole = patched_by(SheetPatcher(data, StyleSheet(STYLES), False))
+    streamed = patched_by(SheetPatcher.streamed(lambda: (data[i:i + block] for i in range(0, len(data), block)),
+                                                StyleSheet(STYLES), False))
+    assert streamed == whole

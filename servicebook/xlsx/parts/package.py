@@ -20,6 +20,7 @@ from lxml import etree
 from servicebook.xlsx.xml import NS_CT, NS_PKG_REL
 
 COPY_CHUNK = 1 << 20
+STREAM_BLOCK = 4 << 20   # what `stream` inflates at a time
 # zlib level 3: a quarter of the default's time on a large sheet, for a file about a fifth larger
 # (Excel recompresses on its next save).
 LEVEL = 3
@@ -114,6 +115,22 @@ class Package:
             if filled != len(buffer) or reader.read(1):
                 raise zipfile.BadZipFile(f"{name}: not the size its directory says")
         return buffer
+
+    def size(self, name: str) -> int:
+        """A part's size inflated."""
+        if name in self.changed or name not in self.names:
+            return len(self.read(name))
+        return self.zip.getinfo(name).file_size
+
+    def stream(self, name: str) -> Iterator[bytes]:
+        """A part inflated a block at a time, from its start each time it is asked: a sheet of a
+        few hundred megabytes is read through without being held."""
+        if name in self.changed or name not in self.names:
+            yield self.read(name)
+            return
+        with self.zip.open(name) as reader:
+            while block := reader.read(STREAM_BLOCK):
+                yield block
 
     def put(self, name: str, data: bytes, content_type: str | None = None) -> None:
         self.removed.discard(name)

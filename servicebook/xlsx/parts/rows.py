@@ -10,7 +10,7 @@ when an edit needs a new cell between existing ones.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -26,6 +26,7 @@ _T = re.compile(rb'\bt="(\w+)"')
 _V = re.compile(rb"<(?:\w+:)?v>([^<]*)</")
 _SPANS = re.compile(rb'\s+spans="[^"]*"')
 _CUSTOM_FORMAT = re.compile(rb'\bcustomFormat="(1|true)"')
+Placed = tuple[int, int]   # how many edited rows a stretch of rows placed; the number its next row takes
 _FAR = 1 << 30   # "somewhere right of every edit": the row's last column could not be told cheaply
 
 
@@ -71,6 +72,36 @@ def elements(body: bytes, tag: bytes, start: int = 0,
             start = finish + len(closing)
 
 
+def row_blocks(chunks: Iterable[bytes], start: int, end: int, tag: bytes) -> Iterator[bytes]:
+    """The bytes `start` to `end` of the chunks' concatenation, in blocks that each end where a row
+    (`tag`: "<row" with its prefix) starts: whole rows, a few megabytes at a time, each copied once."""
+    carry, offset = b"", 0
+    for chunk in chunks:
+        lo, hi = max(start - offset, 0), min(end - offset, len(chunk))
+        offset += len(chunk)
+        if lo < hi:
+            cut = _last_start(chunk, tag, lo, hi)
+            if cut < 0:   # no row starts in this chunk: a row longer than a chunk
+                carry = b"".join((carry, memoryview(chunk)[lo:hi]))
+            else:
+                block, carry = b"".join((carry, memoryview(chunk)[lo:cut])), chunk[cut:hi]
+                if block:
+                    yield block
+        if offset >= end:
+            break
+    if carry:
+        yield carry
+
+
+def _last_start(chunk: bytes, tag: bytes, lo: int, hi: int) -> int:
+    """Where the last `tag` element wholly in `chunk[lo:hi]` starts; -1: none."""
+    at = hi
+    while (at := chunk.rfind(tag, lo, at)) >= 0:
+        if chunk[at + len(tag):at + len(tag) + 1] in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
+            return at
+    return -1
+
+
 class RowPatcher:
     """The rows of one sheet, with `prefix` the namespace prefix its parts use ('' or 'x:')."""
 
@@ -91,10 +122,29 @@ class RowPatcher:
         the last piece is taken."""
         end = len(body) if end is None else end
         pending = sorted(edits)
-        found = self._locate(body, pending, start, end)
-        if found is None:
-            yield from self._patch_in_order(body, edits, pending, start, end)
-            return
+        placed, _ = yield from self._region(body, edits, pending, start, end, 1)
+        for number in pending[placed:]:
+            yield self.new_row(number, edits[number])
+
+    def patch_blocks(self, blocks: Iterable[bytes],
+                     edits: Mapping[int, dict[int, Any]]) -> Iterator[bytes | memoryview]:
+        """As `patch`, the rows given as blocks of whole rows in order (a large sheet inflated a
+        few megabytes at a time, never whole): each block takes the edits up to its last row."""
+        pending, placed, expected = sorted(edits), 0, 1
+        for block in blocks:
+            count, expected = yield from self._region(block, edits, pending[placed:], 0, len(block), expected)
+            placed += count
+        for number in pending[placed:]:
+            yield self.new_row(number, edits[number])
+
+    def _region(self, body: bytes, edits: Mapping[int, dict[int, Any]], pending: list[int], start: int, end: int,
+                expected: int) -> Generator[bytes | memoryview, None, Placed]:
+        """The rows of `body[start:end]` with the edits of the `pending` rows up to its last row;
+        returns how many it placed and the number a next row without a reference is counted as."""
+        located = self._locate(body, pending, start, end)
+        if located is None:
+            return (yield from self._patch_in_order(body, edits, pending, start, end, expected))
+        found, last_number = located
         position, view = start, memoryview(body)
         tag = self.prefix.encode() + b"row"
         for number, begin in found:
@@ -103,15 +153,14 @@ class RowPatcher:
             yield self.patched_row(number, attrs, inner, edits[number])
             position = finish
         yield view[position:end]
-        for number in pending[len(found):]:
-            yield self.new_row(number, edits[number])
+        return len(found), (last_number if last_number else expected - 1) + 1
 
     def _locate(self, body: bytes, pending: list[int], start: int = 0,
-                end: int | None = None) -> list[tuple[int, int]] | None:
-        """Where each edited row starts, found by its reference without reading the rows between
-        (a day's edits touch a few hundred of 100,000 rows); the rows past the last one are new.
-        None — read every row — when a row has no reference first in its tag (then rows are
-        counted), or an edited row is missing between existing ones (it goes in between)."""
+                end: int | None = None) -> tuple[list[tuple[int, int]], int] | None:
+        """Where each edited row up to the last starts, found by its reference without reading the
+        rows between (a day's edits touch a few hundred of 100,000 rows), and the last row's number
+        (0: no row). None — read every row — when a row has no reference first in its tag (then
+        rows are counted), or an edited row is missing between existing ones (it goes in between)."""
         end = len(body) if end is None else end
         tag = b"<" + self.prefix.encode() + b"row"
         opening = tag + b' r="'
@@ -128,14 +177,15 @@ class RowPatcher:
                 return None
             found.append((number, begin))
             position = begin + 1
-        return found
+        return found, last_number
 
     def _patch_in_order(self, body: bytes, edits: Mapping[int, dict[int, Any]], pending: list[int], start: int = 0,
-                        end: int | None = None) -> Iterator[bytes | memoryview]:
-        """Every row read in turn: rows counted when they carry no reference, new rows put between."""
+                        end: int | None = None, expected: int = 1) -> Generator[bytes | memoryview, None, Placed]:
+        """Every row read in turn: rows counted when they carry no reference, new rows put between.
+        Returns how many `pending` rows it placed and the number a next row would be counted as."""
         end = len(body) if end is None else end
         view = memoryview(body)
-        next_pending, position, expected = 0, start, 1
+        next_pending, position = 0, start
         for begin, finish, attrs, inner in elements(body, self.prefix.encode() + b"row", start, end):
             found = _R_ROW.search(attrs)
             number = int(found.group(1)) if found else expected
@@ -151,8 +201,7 @@ class RowPatcher:
                 yield self.patched_row(number, attrs, inner, edits[number])
                 position = finish
         yield view[position:end]
-        for number in pending[next_pending:]:
-            yield self.new_row(number, edits[number])
+        return next_pending, expected
 
     # ------------------------------------------------------------ one row
 

@@ -5,7 +5,7 @@ the XML path (sheet_xml.py); the pieces are put back together as they are taken,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from lxml import etree
@@ -13,7 +13,7 @@ from lxml import etree
 from servicebook.edits import RowEdits, SheetEdits
 from servicebook.sheets.conventions import LAST_ROW, computed_prompt
 from servicebook.xlsx.parts.cells import column_letter
-from servicebook.xlsx.parts.rows import CellLooks, RowPatcher, RowsResult
+from servicebook.xlsx.parts.rows import CellLooks, RowPatcher, RowsResult, row_blocks
 from servicebook.xlsx.parts.sheet_xml import SheetXml
 from servicebook.xlsx.parts.styles import StyleSheet
 
@@ -36,21 +36,36 @@ class PatchResult:
 
 class SheetPatcher:
     def __init__(self, data: bytes | bytearray, styles: StyleSheet, date1904: bool):
-        self.styles, self.date1904 = styles, date1904
         match = _SHEET_DATA.search(data)
         if not match:
             raise ValueError("no sheetData")
-        self.prefix = match.group(1).decode()
-        # The rows stay where they are in `data` (on a large sheet, a copy is hundreds of megabytes).
-        self.data = data
+        prefix = match.group(1)
         if match.group(2) == b"/>":
-            self.rows = (match.end(), match.end())
-            head, tail = data[:match.start()], data[match.end():]
+            rows = (match.end(), match.end())
+            tail = data[match.end():]
         else:
-            closing = b"</" + match.group(1) + b"sheetData>"
-            close = data.rfind(closing)
-            self.rows = (match.end(), close)
-            head, tail = data[:match.start()], data[close + len(closing):]
+            close = data.rfind(_closing(prefix))
+            rows = (match.end(), close)
+            tail = data[close + len(_closing(prefix)):]
+        # The rows stay where they are in `data` (on a large sheet, a copy is hundreds of megabytes).
+        self._setup(prefix, data[:match.start()], tail, styles, date1904,
+                    lambda patcher, cells: patcher.patch(data, cells, *rows))
+
+    @classmethod
+    def streamed(cls, chunks: Callable[[], Iterable[bytes]], styles: StyleSheet, date1904: bool) -> SheetPatcher:
+        """A part too large to hold whole, given as the blocks it inflates into (`chunks()` reads
+        it again from its start): read through once for what surrounds its rows, then once more as
+        its rows are patched, a block of whole rows at a time."""
+        prefix, head, tail, (start, end) = _surroundings(chunks())
+        patcher = cls.__new__(cls)
+        tag = b"<" + prefix + b"row"
+        patcher._setup(prefix, head, tail, styles, date1904,
+                       lambda rows, cells: rows.patch_blocks(row_blocks(chunks(), start, end, tag), cells))
+        return patcher
+
+    def _setup(self, prefix: bytes, head: bytes | bytearray, tail: bytes | bytearray, styles: StyleSheet,
+               date1904: bool, rows: Callable[[RowPatcher, RowEdits], Iterator[bytes | memoryview]]) -> None:
+        self.styles, self.date1904, self.prefix, self._rows = styles, date1904, prefix.decode(), rows
         self.xml = SheetXml(etree.fromstring(bytes(head) + f"<{self.prefix}sheetData/>".encode() + bytes(tail)))
 
     def patch(self, edits: SheetEdits) -> PatchResult:
@@ -63,7 +78,7 @@ class SheetPatcher:
             self.xml.grow_dimension(max(cells), cells.last_column())
         patcher = RowPatcher(self.prefix, self.styles, self.date1904, looks)
         skeleton = etree.tostring(self.xml.root, xml_declaration=True, encoding="UTF-8", standalone=True)
-        return PatchResult(self._pieces(skeleton, patcher.patch(self.data, cells, *self.rows)), patcher.result)
+        return PatchResult(self._pieces(skeleton, self._rows(patcher, cells)), patcher.result)
 
     def _pieces(self, skeleton: bytes, rows: Iterator[bytes | memoryview]) -> Iterator[bytes | memoryview]:
         marker = _SHEET_DATA.search(skeleton)
@@ -88,3 +103,34 @@ class SheetPatcher:
             self.xml.add_prompt(f"{letter}{edits.header_row + 1}:{letter}{LAST_ROW}", computed_prompt(new.help))
         if edits.new_columns and edits.excel_table is None:   # a Table keeps its own filter (tables.py)
             self.xml.widen_filter(edits.header_row, max(n.col for n in edits.new_columns))
+
+
+def _closing(prefix: bytes) -> bytes:
+    return b"</" + prefix + b"sheetData>"
+
+
+def _surroundings(chunks: Iterable[bytes]) -> tuple[bytes, bytes, bytes, tuple[int, int]]:
+    """The namespace prefix, the part before its sheetData, the part after, and where the rows
+    are (start, end) in the whole — from the part's blocks, holding only the head and the tail.
+    Rows hold no "<" but in their tags: the first closing sheetData tag is the one."""
+    blocks, seen, match = iter(chunks), bytearray(), None
+    for block in blocks:
+        seen += block
+        if match := _SHEET_DATA.search(seen):
+            break
+    if match is None:
+        raise ValueError("no sheetData")
+    prefix, head = match.group(1), bytes(seen[:match.start()])
+    if match.group(2) == b"/>":
+        return prefix, head, bytes(seen[match.end():]) + b"".join(blocks), (match.end(), match.end())
+    closing = _closing(prefix)
+    window, base = bytes(seen[match.end():]), match.end()   # base: where window starts in the whole
+    del seen
+    while (at := window.find(closing)) < 0:
+        kept = window[-(len(closing) - 1):]   # a closing tag cut between two blocks
+        base += len(window) - len(kept)
+        block = next(blocks, None)
+        if block is None:
+            raise ValueError("no end of sheetData")
+        window = kept + block
+    return prefix, head, window[at + len(closing):] + b"".join(blocks), (match.end(), base + at)

@@ -24,6 +24,8 @@ from servicebook.xlsx.parts.tables import grow_table
 from servicebook.xlsx.parts.transplant import Transplant, owned_titles, scratch_workbook
 from servicebook.xlsx.xml import NS, parse
 
+STREAM_OVER = 32 << 20
+
 
 def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDef) -> bool:
     """Write `source` with `edits` into `target`; True: the package read back what it wrote."""
@@ -43,7 +45,7 @@ def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDe
             if title in owned:
                 continue
             part = book.sheet_part(title)
-            result = SheetPatcher(package.read_large(part), styles, book.date1904).patch(sheet)
+            result = _patcher(package, part, styles, book.date1904).patch(sheet)
             package.put_stream(part, result.data)   # the part as read goes here, before the next is read
             table = sheet.excel_table
             if table is not None and table.part and (sheet.new_columns or sheet.table_rows_through):
@@ -67,6 +69,15 @@ def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDe
         return True
     finally:
         package.close()
+
+
+def _patcher(package: Package, part: str, styles: StyleSheet, date1904: bool) -> SheetPatcher:
+    """A sheet larger than `STREAM_OVER` is read through twice a few megabytes at a time, never held
+    whole (at 100,000 records its XML is 170-230 MB: held, it was the run's peak); a smaller one is
+    read once into one buffer (inflating twice would cost a day's rerun more than it saves)."""
+    if package.size(part) > STREAM_OVER:
+        return SheetPatcher.streamed(lambda: package.stream(part), styles, date1904)
+    return SheetPatcher(package.read_large(part), styles, date1904)
 
 
 def _scrub_masked_phones(package: Package, part: str, replaced: dict[int, str]) -> None:
