@@ -99,3 +99,25 @@ def test_what_was_written_is_noted_a_column_at_a_time():
     written: dict = {RECORDS.name: {5: {10}}}
     note_written(written, edits)
     assert written == {RECORDS.name: {5: {2, 3, 7, 10}, 6: {2}}}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(cell_edit, column_edit, st.tuples(st.just("column"), st.sampled_from(EDITED),
+                                                             st.permutations(ROWS), st.lists(VALUES, min_size=5))),
+                max_size=8),
+       st.randoms(use_true_random=False))
+def test_a_row_asked_in_any_order_or_twice_holds_what_it_holds_asked_in_order(operations, random):
+    """The writer asks rows in order and each column's values are walked, never all held; a row
+    asked out of order, or again, or a column written out of row order, takes them by position."""
+    edits = Edits()
+    last = _apply(edits, operations)
+    sheet = edits.sheets[RECORDS.name]
+    in_order: dict[int, dict[int, object]] = {}
+    for (row, col), value in sorted(last.items()):
+        in_order.setdefault(row, {})[col] = value
+    rows = sheet.by_row()
+    asked = list(rows) * 2 + [1, 99]
+    random.shuffle(asked)
+    assert {row: rows.get(row) for row in asked} == {**in_order, 1: None, 99: None}
+    walked = sheet.by_row()
+    assert [walked[row] for row in walked] == list(in_order.values())
