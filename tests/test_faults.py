@@ -9,6 +9,7 @@ import contextlib
 import os
 import re
 import shlex
+import struct
 import subprocess
 import sys
 import time
@@ -144,6 +145,31 @@ def test_xml_with_a_dtd_in_any_part_is_refused_as_damaged(tmp_path, cli, part, p
     _rewrite(path, part, lambda data: prolog + re.sub(rb"^<\?xml[^>]*\?>", b"", data))
     _refused(cli, path, f"{path} 已损坏或含有不安全的内容（部件 {part} 带有文档类型声明，Excel 保存的文件不会这样），"
                         "工具不读取它。请用 Excel 打开后另存一份再试。")
+
+
+def _flip_a_byte(path: Path, part: str) -> None:
+    """One byte of `part`'s compressed data changed, in the middle, as a failing disk or a cut-short
+    copy leaves it; the zip's directory still describes the part as it was."""
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(part)
+    data = bytearray(path.read_bytes())
+    name_length, extra_length = struct.unpack("<HH", data[info.header_offset + 26:info.header_offset + 30])
+    data[info.header_offset + 30 + name_length + extra_length + info.compress_size // 2] ^= 0x55
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(("part", "sheet"), [("xl/worksheets/sheet1.xml", "服务记录"),   # read beside the rest
+                                             ("xl/worksheets/sheet2.xml", "进度跟踪")])
+def test_a_damaged_byte_inside_a_sheet_is_named_with_its_sheet(tmp_path, cli, part, sheet):
+    """A byte changed deep inside a sheet (past what the first look at each part reads) is found
+    by the zip's check while the sheet is read: said by the sheet's name, never 内部错误."""
+    path = team_workbook(tmp_path, [good_record(description=f"第{n}条" * 50) for n in range(40)])
+    with zipfile.ZipFile(path) as archive:
+        assert archive.getinfo(part).compress_size > 1000
+    _flip_a_byte(path, part)
+    _refused(cli, path, f"{path} 已损坏：工作表「{sheet}」的数据无法读取（文件中的字节与记录的校验不符或无法解压），"
+                        "工具不处理它。请用 Excel 打开（Excel 会尝试修复）后另存一份再试，或从备份恢复。",
+             "validate", "check", "run")
 
 
 @pytest.mark.parametrize("kind", ["folder", "fifo", "device"])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 import zipfile
+import zlib
 from pathlib import Path
 
 from servicebook.errors import CannotRun
@@ -62,8 +63,11 @@ def _check_parts(path: Path) -> None:
             for info in archive.infolist():
                 if not info.filename.lower().endswith(XML_SUFFIXES):
                     continue
-                with archive.open(info) as member:
-                    prolog = member.read(PROLOG_BYTES)
+                try:
+                    with archive.open(info) as member:
+                        prolog = member.read(PROLOG_BYTES)
+                except (zipfile.BadZipFile, zlib.error, EOFError):
+                    continue   # damaged bytes: the part's reader says so, naming its sheet
                 if has_declarations(prolog):
                     raise CannotRun(t("open.unsafe", path=str(path), part=info.filename))
                 if info.filename == "xl/workbook.xml" and STRICT_NS in prolog:

@@ -11,7 +11,10 @@ import math
 import os
 import threading
 import zipfile
+import zlib
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -61,6 +64,11 @@ def guard_values(title: str, rows: list[list[object]]) -> None:
             elif kind is float and not finite(value):
                 where = _where(title, rows, lambda v: v.__class__ is float and not math.isfinite(v))
                 raise CannotRun(t("open.number_too_large", where=where))
+
+
+# What a sheet whose bytes are damaged raises: zip's CRC check, zlib, a stream cut short, calamine
+# parsing what the damage left.
+DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, python_calamine.CalamineError)
 
 
 def _grid(workbook: python_calamine.CalamineWorkbook, title: str, nrows: int | None = None) -> list[list[object]]:
@@ -144,7 +152,20 @@ class CalamineSource:
                 raise CannotRun(t("open.unreadable", path=str(self._path), error=str(error))) from error
         return local.archive, local.workbook
 
+    @contextmanager
+    def _reading(self, title: str) -> Iterator[None]:
+        """A sheet whose bytes are damaged (a flipped byte, a file cut short) is said by its name,
+        never as an internal error; nothing has been written."""
+        try:
+            yield
+        except DAMAGED:
+            raise CannotRun(t("open.damaged_sheet", path=str(self._path), sheet=title)) from None
+
     def _read_alone(self, title: str, part: str | None, split: bool) -> list[list[object]]:
+        with self._reading(title):
+            return self._read_whole(title, part, split)
+
+    def _read_whole(self, title: str, part: str | None, split: bool) -> list[list[object]]:
         archive, workbook = self._handles()
         if split and part:
             extent = self._readable(title, sheet_extent(archive, part))
@@ -158,7 +179,8 @@ class CalamineSource:
         if title not in self._scans:
             if archive is None:
                 archive, part = self.package.zip, self._part(title)
-            scan = scan_sheet(archive, part) if part else None
+            with self._reading(title):
+                scan = scan_sheet(archive, part) if part else None
             if scan is not None:
                 self._readable(title, scan.extent)
             self._scans[title] = scan
@@ -177,7 +199,8 @@ class CalamineSource:
         if title in self._cache:
             rows = self._cache[title]
             return rows if nrows is None else rows[:nrows]
-        rows = self._read(self.workbook, title, self._scan(title), nrows)
+        with self._reading(title):
+            rows = self._read(self.workbook, title, self._scan(title), nrows)
         if nrows is None:
             self._cache[title] = rows
         return rows
