@@ -239,7 +239,7 @@ class RowPatcher:
             out += [body[last:start], self._replacement(number, col, cells[col], cell_attrs, inner, row_style)]
             last = end
         out.append(body[last:])
-        out += [self._cell(number, col, cells[col], row_style).encode() for col in tail]
+        out.append("".join([self._cell(number, col, cells[col], row_style) for col in tail]).encode())
         return b"".join(out)
 
     def replaced_in_order(self, number: int, body: bytes, cells: dict[int, Any], row_style: int | None) -> bytes:
@@ -260,7 +260,7 @@ class RowPatcher:
             if k == len(cols):
                 break
         out.append(body[last:])
-        out += [self._cell(number, col, cells[col], row_style).encode() for col in cols[k:]]
+        out.append("".join([self._cell(number, col, cells[col], row_style) for col in cols[k:]]).encode())
         return b"".join(out)
 
     # ------------------------------------------------------------ one cell
