@@ -44,9 +44,10 @@ class SheetPatcher:
             rows = (match.end(), match.end())
             tail = data[match.end():]
         else:
-            close = data.rfind(_closing(prefix))
+            closing = _closing(prefix)
+            close = data.rfind(closing)
             rows = (match.end(), close)
-            tail = data[close + len(_closing(prefix)):]
+            tail = data[close + len(closing):]
         # The rows stay where they are in `data` (on a large sheet, a copy is hundreds of megabytes).
         self._setup(prefix, data[:match.start()], tail, styles, date1904,
                     lambda patcher, cells: patcher.patch(data, cells, *rows))
