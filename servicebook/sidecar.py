@@ -30,6 +30,13 @@ CREATE TABLE IF NOT EXISTS written (
     file_digest TEXT NOT NULL,     -- the workbook as the tool last wrote it
     highlights TEXT NOT NULL       -- JSON: sheet title -> digest of the conditional formats written
 );
+CREATE TABLE IF NOT EXISTS extents (   -- how far the cells of each sheet the tool patched reach
+    part TEXT PRIMARY KEY,
+    crc INTEGER NOT NULL,          -- the part's CRC-32 and size as written: it is still that sheet
+    size INTEGER NOT NULL,         -- while the zip directory says the same
+    rows INTEGER NOT NULL,
+    columns INTEGER NOT NULL
+);
 """
 LOCK_NAME = "run.lock"
 DAMAGED = ".damaged-"
@@ -156,8 +163,26 @@ class Sidecar:
             row = db.execute("SELECT file_digest, highlights FROM written WHERE id = 1").fetchone()
         return (row[0], json.loads(row[1])) if row else ("", {})
 
-    def remember_written(self, file_digest: str, highlights: dict[str, str]) -> None:
+    def remember_written(self, file_digest: str, highlights: dict[str, str],
+                         extents: dict[str, tuple[int, int, int, int]]) -> None:
         with closing(self.connect()) as db:
+            db.execute("BEGIN IMMEDIATE")
             db.execute("INSERT INTO written (id, file_digest, highlights) VALUES (1, ?, ?) ON CONFLICT(id) "
                        "DO UPDATE SET file_digest = excluded.file_digest, highlights = excluded.highlights",
                        (file_digest, json.dumps(highlights, ensure_ascii=False)))
+            db.executemany("INSERT OR REPLACE INTO extents (part, crc, size, rows, columns) VALUES (?, ?, ?, ?, ?)",
+                           [(part, *known) for part, known in extents.items()])
+            db.execute("COMMIT")
+
+    def extents(self) -> dict[str, tuple[int, int, int, int]]:
+        """(CRC-32, size, rows, columns) by part of the sheets the tool patched. Nothing when there
+        is no database or it cannot be read: every sheet is then measured, and a damaged database
+        is set aside after the read (jobs.state), not here."""
+        if not self.database.exists():
+            return {}
+        try:
+            with closing(sqlite3.connect(self.database, timeout=30)) as db:
+                return {part: (crc, size, rows, columns) for part, crc, size, rows, columns
+                        in db.execute("SELECT part, crc, size, rows, columns FROM extents")}
+        except sqlite3.DatabaseError:
+            return {}

@@ -290,6 +290,61 @@ def test_following_the_columns_notices_a_reference_past_zz_wherever_it_is():
             assert found == max(start, *columns)
 
 
+def _generated_sheet(rng, prefix: str) -> tuple[bytes, int, list[int]]:
+    """A worksheet's XML with rows in order (some with attributes before r, some cells' text saying
+    "row "), and the last row number and the columns its references name."""
+    from servicebook.domain.table import column_letter
+
+    rows, columns, number = [], [], 0
+    for _ in range(rng.randint(0, 12)):
+        number += rng.randint(1, 40_000)
+        cells = []
+        for _ in range(rng.randint(0, 4)):
+            column = rng.choice([rng.randint(1, 60), rng.randint(1, 702), rng.randint(1, 16384)])
+            columns.append(column)
+            text = rng.choice(["", "throw row ", "arrow ", "row r=\"9\"", "普通"])
+            cells.append(f'<{prefix}c r="{column_letter(column)}{number}" t="inlineStr"><{prefix}is><{prefix}t>{text}'
+                         f'</{prefix}t></{prefix}is></{prefix}c>')
+        attributes = rng.choice(["", ' spans="1:3"', ' ht="20" customHeight="1"'])
+        rows.append(f'<{prefix}row{attributes} r="{number}">{"".join(cells)}</{prefix}row>')
+    xml = (f'<?xml version="1.0"?><{prefix}worksheet xmlns{":" + prefix[:-1] if prefix else ""}="x"><{prefix}sheetData>'
+           f'{"".join(rows)}</{prefix}sheetData></{prefix}worksheet>')
+    return xml.encode(), number, columns
+
+
+def test_the_extent_followed_as_bytes_go_by_is_the_extent_a_scan_finds(monkeypatch):
+    """What the writer measures of a sheet as it writes it (its bytes in pieces of any size) is what
+    a scan of the written part finds — and both are the true extent: the last row's number, and ZZ
+    unless a reference lies past it or the rows are too many for ZZ columns of them, when the
+    farthest column is exact."""
+    import io
+    import random
+
+    from servicebook.xlsx import scan
+
+    rng = random.Random(5)
+    monkeypatch.setattr(scan, "TAIL", 600)   # more than a row tag; pieces and chunks far smaller than the default
+    monkeypatch.setattr(scan, "MAX_CELLS", 702 * 100_000)
+    for _ in range(400):
+        xml, last_row, columns = _generated_sheet(rng, rng.choice(["", "x:"]))
+        monkeypatch.setattr(scan, "CHUNK", rng.randint(1, 700))
+        monkeypatch.setattr(scan, "FOLLOW_COLUMNS_FROM", rng.choice([0, 1 << 40]))
+        rows = max(last_row, 1)
+        far, farthest = any(c > 702 for c in columns), max(columns, default=1)
+        truth = scan.Extent(rows, farthest if far or rows * 702 > scan.MAX_CELLS else 702)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("sheet.xml", xml)
+        with zipfile.ZipFile(buffer) as archive:
+            assert scan.sheet_extent(archive, "sheet.xml") == truth
+        tracker, at = scan.ExtentTracker(), 0
+        while at < len(xml):
+            step = rng.randint(1, 900)
+            tracker.feed(xml[at:at + step])
+            at += step
+        assert tracker.extent() == (None if far else truth)
+
+
 @pytest.mark.parametrize("follow", [True, False])
 def test_a_sheet_with_more_rows_than_zz_columns_can_hold_gets_its_exact_width(tmp_path, cli, monkeypatch, follow):
     """Past MAX_CELLS / 702 rows the exact farthest column is needed: a large part follows it in

@@ -5,6 +5,7 @@ that cannot be read says so when it is asked for — and only then — and nothi
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -141,3 +142,103 @@ def test_a_source_closed_while_its_largest_sheet_is_read_closes_at_once(tmp_path
         closing.join(timeout=30)
         assert not closing.is_alive()
     assert _open_files() == before
+
+
+# ---------------------------------------------------------------- sheets the tool wrote, measured as written
+
+
+def _measured(monkeypatch) -> list[str]:
+    """The parts read through to measure how far their cells reach, as they are measured."""
+    from servicebook.xlsx import scan
+
+    measured, real = [], scan._scan
+
+    def counting(archive, part, *, extent, specials):
+        if extent:
+            measured.append(part)
+        return real(archive, part, extent=extent, specials=specials)
+
+    monkeypatch.setattr(scan, "_scan", counting)
+    return measured
+
+
+def _seen(path: Path, known, side_by_side: bool) -> tuple:
+    source = read.CalamineSource(path, known)
+    try:
+        if side_by_side:
+            source.prefetch(["服务记录", "进度跟踪", "客户档案"])
+        grids = {title: source.fetch(title, None) for title in ("服务记录", "进度跟踪")}
+        return grids, {title: source._scan(title) for title in grids}
+    finally:
+        source.close()
+
+
+def _run(cli, path: Path) -> None:
+    from tests.support.workbooks import NOW
+
+    assert cli("run", path, "--now", NOW.isoformat(sep=" ")).code == 0
+
+
+def test_the_extents_the_writer_keeps_are_those_of_the_parts_it_wrote(tmp_path, cli):
+    """After a run, the state database holds, for each sheet the writer patched, the CRC-32 and size
+    the file's directory gives for that part and the extent a scan of it finds."""
+    from servicebook.sidecar import Sidecar
+    from servicebook.xlsx.scan import sheet_extent
+
+    path = team_workbook(tmp_path, [good_record() for _ in range(30)] + [good_record(ticket_no=None)])
+    _run(cli, path)
+    kept = Sidecar(path).extents()
+    with zipfile.ZipFile(path) as archive:
+        assert "xl/worksheets/sheet1.xml" in kept
+        for part, (crc, size, rows, columns) in kept.items():
+            info = archive.getinfo(part)
+            assert (crc, size) == (info.CRC, info.file_size)
+            extent = sheet_extent(archive, part)
+            assert (rows, columns) == (extent.rows, extent.columns)
+    assert kept["xl/worksheets/sheet1.xml"][2:] == (32, 702)   # the header and 31 records
+
+
+@pytest.mark.parametrize("side_by_side", [True, False])
+def test_a_sheet_the_tool_wrote_is_not_measured_again_until_someone_saves_it(tmp_path, cli, monkeypatch, side_by_side):
+    """The next read of a sheet the tool wrote, unchanged since, takes its extent from the state
+    database instead of inflating the sheet first — the grids, formulas and error cells are the
+    same. Once the file is saved by something else (openpyxl here, Excel at a desk), the part
+    differs from what was written and is measured again."""
+    from servicebook.jobs.session import known_extents
+    from servicebook.sidecar import Sidecar
+
+    path = team_workbook(tmp_path, [good_record() for _ in range(30)] + [good_record(ticket_no=None)])
+    _run(cli, path)
+    known = known_extents(Sidecar(path))
+    measured = _measured(monkeypatch)
+    assert _seen(path, known, side_by_side) == _seen(path, None, side_by_side)
+    assert measured.count("xl/worksheets/sheet1.xml") == 1   # by the read without them only
+
+    openpyxl.load_workbook(path).save(path)
+    measured.clear()
+    _seen(path, known, side_by_side)
+    assert measured.count("xl/worksheets/sheet1.xml") == 1
+
+
+def test_a_far_cell_typed_into_a_sheet_the_tool_wrote_is_still_refused(tmp_path, cli):
+    """The extent kept for a part is used only while the part's CRC-32 and size are the written
+    ones: a cell added at XFD1048576 makes it another part, measured and refused before calamine
+    would try to hold the sheet."""
+    import re
+
+    from servicebook.sidecar import Sidecar
+
+    path = team_workbook(tmp_path, [good_record() for _ in range(30)])
+    _run(cli, path)
+    assert "xl/worksheets/sheet1.xml" in Sidecar(path).extents()
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    parts["xl/worksheets/sheet1.xml"] = re.sub(
+        rb"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>',
+        parts["xl/worksheets/sheet1.xml"])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    result = cli("validate", path, "--now", "2024-05-31 18:00")
+    assert result.code == 2
+    assert "工作表「服务记录」的内容一直延伸到 XFD1048576 单元格" in result.err

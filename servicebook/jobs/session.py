@@ -29,6 +29,7 @@ from servicebook.text import t
 from servicebook.xlsx.file_writer import FileWriter
 from servicebook.xlsx.lock import ensure_not_open, ensure_writable
 from servicebook.xlsx.read import ensure_workbook, load_book
+from servicebook.xlsx.scan import Extent, KnownExtent
 
 T = TypeVar("T")
 
@@ -121,7 +122,7 @@ class Session:
             known.update({title: _digest(sheet.highlights) for title, sheet in edits.sheets.items()
                           if sheet.highlights})
             self._written = file_digest(self.path)
-            self.sidecar.remember_written(self._written, known)
+            self.sidecar.remember_written(self._written, known, _measured(self.writer))
         return saved
 
     def _drop_known_highlights(self, edits: Edits) -> dict[str, str]:
@@ -134,6 +135,18 @@ class Session:
             if sheet.highlights and last.get(title) == _digest(sheet.highlights):
                 sheet.highlights = {}
         return dict(last)
+
+
+def _measured(writer: Writer) -> dict[str, tuple[int, int, int, int]]:
+    """The extents of the sheets the file writer patched, as the state database keeps them."""
+    extents: dict[str, KnownExtent] = getattr(writer, "extents", {})
+    return {part: (known.crc, known.size, known.extent.rows, known.extent.columns) for part, known in extents.items()}
+
+
+def known_extents(sidecar: Sidecar) -> dict[str, KnownExtent]:
+    """What the tool measured of the sheets it wrote: a sheet still as written is not measured again."""
+    return {part: KnownExtent(crc, size, Extent(rows, columns))
+            for part, (crc, size, rows, columns) in sidecar.extents().items()}
 
 
 def _digest(highlights: dict) -> str:
@@ -167,7 +180,7 @@ def open_session(path: Path, *, now: datetime | None = None, writing: bool = Tru
             resources.enter_context(Sidecar(path).writer())
         writer = FileWriter(path, definition(), Sidecar(path).backups, 0) if writing else None
         with stage(t("progress.reading")):
-            book = load_book(path, definition())
+            book = load_book(path, definition(), known_extents(Sidecar(path)))
         if book.settings.errors:
             raise CannotRun(t("open.bad_settings"), [p.describe() for p in book.settings.errors])
         if writer is not None:

@@ -13,6 +13,7 @@ from servicebook.text import t
 from servicebook.xlsx.lock import ensure_not_open
 from servicebook.xlsx.parts.writer import write_edits
 from servicebook.xlsx.save import replace_atomically
+from servicebook.xlsx.scan import KnownExtent
 
 
 def fingerprint(path: Path) -> tuple[int, int]:
@@ -33,15 +34,22 @@ class FileWriter:
         self.keep = keep
         self.fingerprint = fingerprint(path)
         self.changed = False   # whether any write so far replaced the file (an identical result does not)
+        self.extents: dict[str, KnownExtent] = {}   # of the sheets the last write patched, by part
 
     def write(self, edits: Edits, backup: bool = True) -> Path | None:
         """Returns the backup of the previous version (None when `backup` is False)."""
         ensure_not_open(self.path)
         if fingerprint(self.path) != self.fingerprint:
             raise CannotRun(t("save.changed_meanwhile", name=self.path.name))
-        write = partial(self.engine, self.path, edits=edits, definition=self.definition)
-        saved = replace_atomically(self.path, write, self.backups, self.keep if backup else 0)
+        self.extents = {}
+        saved = replace_atomically(self.path, partial(self._write, edits), self.backups, self.keep if backup else 0)
         now = fingerprint(self.path)
         self.changed = self.changed or now != self.fingerprint
         self.fingerprint = now
         return saved
+
+    def _write(self, edits: Edits, target: Path) -> bool:
+        """True: the engine read back what it wrote (the part writer does; the tests' openpyxl one not)."""
+        extents = self.engine(self.path, target, edits=edits, definition=self.definition)
+        self.extents = extents or {}
+        return extents is not None

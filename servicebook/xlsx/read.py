@@ -2,7 +2,8 @@
 
 Calamine reads about ten times faster than openpyxl and returns the values Excel last
 calculated for formula cells, which openpyxl's editable mode does not. Each sheet's extent is
-measured first (see `extent`): calamine aborts the process on a sheet too large to allocate.
+measured first (see `scan`): calamine aborts the process on a sheet too large to allocate. A sheet
+the tool wrote, unchanged since, is known by its CRC-32 and size and not measured again.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import os
 import threading
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -29,7 +30,7 @@ from servicebook.xlsx.inspect import SUFFIXES, ensure_workbook
 from servicebook.xlsx.layout import read_layout
 from servicebook.xlsx.parts.book import BookPart
 from servicebook.xlsx.parts.package import Package
-from servicebook.xlsx.scan import Extent, SheetScan, readable, scan_sheet, sheet_extent, sheet_specials
+from servicebook.xlsx.scan import Extent, KnownExtent, SheetScan, readable, scan_sheet, sheet_extent, sheet_specials
 
 __all__ = ["SUFFIXES", "CalamineSource", "ensure_workbook", "load_book"]
 
@@ -78,7 +79,7 @@ def _grid(workbook: python_calamine.CalamineWorkbook, title: str, nrows: int | N
 class CalamineSource:
     """Grids of a workbook file by sheet title, each read once."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, known: Mapping[str, KnownExtent] | None = None):
         try:
             self.workbook = python_calamine.CalamineWorkbook.from_path(str(path))
             self.package = Package(path)
@@ -92,6 +93,7 @@ class CalamineSource:
         self._scans: dict[str, SheetScan | None] = {}
         self._specials: dict[str, Future[SheetScan]] = {}   # the largest sheet's, found beside its read
         self._path, self._pool, self._pending = path, None, {}
+        self._known = known or {}
         # A calamine workbook is read by one thread at a time, and a zip file is read safely from
         # one: each reader opens its own of both.
         self._local, self._opened = threading.local(), []
@@ -168,7 +170,7 @@ class CalamineSource:
     def _read_whole(self, title: str, part: str | None, split: bool) -> list[list[object]]:
         archive, workbook = self._handles()
         if split and part:
-            extent = self._readable(title, sheet_extent(archive, part))
+            extent = self._readable(title, self._known_extent(part) or sheet_extent(archive, part))
             rows = _grid(workbook, title)
             self._scans[title] = replace(self._specials[title].result(), extent=extent)
             return self._settled(title, rows, self._scans[title])
@@ -180,11 +182,20 @@ class CalamineSource:
             if archive is None:
                 archive, part = self.package.zip, self._part(title)
             with self._reading(title):
-                scan = scan_sheet(archive, part) if part else None
+                scan = self._measured(archive, part) if part else None
             if scan is not None:
                 self._readable(title, scan.extent)
             self._scans[title] = scan
         return self._scans[title]
+
+    def _measured(self, archive: zipfile.ZipFile, part: str) -> SheetScan:
+        known = self._known_extent(part)
+        return replace(sheet_specials(archive, part), extent=known) if known else scan_sheet(archive, part)
+
+    def _known_extent(self, part: str) -> Extent | None:
+        """The extent measured as the tool wrote this part, while the part is still as written."""
+        known = self._known.get(part)
+        return known.extent if known and known.fits(self.package.zip.getinfo(part)) else None
 
     @staticmethod
     def _readable(title: str, extent: Extent) -> Extent:
@@ -233,9 +244,10 @@ class CalamineSource:
         return read_layout(self.package, part, scan.outside) if scan and part else EMPTY_LAYOUT
 
 
-def load_book(path: Path, definition: WorkbookDef) -> Book:
+def load_book(path: Path, definition: WorkbookDef, known: Mapping[str, KnownExtent] | None = None) -> Book:
+    """The workbook read; `known`: the extents of sheets the tool wrote, by part (see CalamineSource)."""
     ensure_workbook(path)
-    source = CalamineSource(path)
+    source = CalamineSource(path, known)
     try:
         source.prefetch(read_whole(definition, source.titles))
         return read_book(definition, source)

@@ -23,6 +23,7 @@ from servicebook.domain.table import column_letter
 
 CHUNK = 1 << 20
 TAIL = 1 << 16                   # kept from the previous chunk: a cell that straddles two chunks
+ROW_TAG = 512                    # a row element's r attribute lies this near its start
 TWO_LETTERS = 26 * 27            # ZZ: the last column a sheet without a three-letter reference can use
 MAX_CELLS = 60_000_000           # about 2 GB in calamine, plus the Python grid: readable on an office PC
 # A part this large may hold more rows than ZZ columns of them can be read (MAX_CELLS / 702, about
@@ -57,6 +58,19 @@ class SheetScan:
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column), 1-based -> text
     errors: dict[tuple[int, int], str] = field(default_factory=dict)    # (row, column) -> "#N/A"
     outside: bytes = b""     # the worksheet without its rows: columns, merges, validations, formats…
+
+
+@dataclass(frozen=True)
+class KnownExtent:
+    """A part's extent with the CRC-32 and size of the bytes it was measured on: a part whose zip
+    directory says the same holds those bytes, and is not inflated again to measure it."""
+
+    crc: int
+    size: int
+    extent: Extent
+
+    def fits(self, info: zipfile.ZipInfo) -> bool:
+        return (info.CRC, info.file_size) == (self.crc, self.size)
 
 
 def _letters(text: bytes) -> int:
@@ -118,39 +132,85 @@ def sheet_specials(archive: zipfile.ZipFile, part: str) -> SheetScan:
 
 
 def _scan(archive: zipfile.ZipFile, part: str, *, extent: bool, specials: bool) -> SheetScan:
-    last_row, far, tail, prefix = 0, False, b"", None
-    follow, farthest = archive.getinfo(part).file_size >= FOLLOW_COLUMNS_FROM, 0
+    tail, prefix = b"", None
+    tracker = ExtentTracker(follow=archive.getinfo(part).file_size >= FOLLOW_COLUMNS_FROM)
     scan = SheetScan(Extent(1, 1))
     head, after = b"", None    # the XML before <sheetData>, and from </sheetData> on
     with archive.open(part) as stream:
         while chunk := stream.read(CHUNK):
+            if extent:
+                tracker.feed(chunk)
+            if not specials:
+                continue
             data = tail + chunk
             if prefix is None:
                 found = _PREFIX.search(data)
                 prefix = (found.group(1) or b"") if found else b""
                 opening = data.find(b"<" + prefix + b"sheetData")
                 head = data[:opening] if opening >= 0 else b""
-            if extent:
-                start = data.rfind(b"row ")
-                found = _ROW.search(data, max(start - 8, 0)) if start >= 0 else None
-                if found:
-                    last_row = max(last_row, int(found.group(1)))
-                if follow and not far:   # one search for both: a reference past ZZ, or past the farthest yet
-                    farthest, far = follow_columns(data, farthest)
-                else:
-                    far = far or _FAR.search(data) is not None
-            if specials:
-                if after is not None:
-                    after += chunk
-                elif (closing := data.find(b"</" + prefix + b"sheetData>")) >= 0:
-                    after = data[closing:]
-                _specials(data, prefix, scan)
+            if after is not None:
+                after += chunk
+            elif (closing := data.find(b"</" + prefix + b"sheetData>")) >= 0:
+                after = data[closing:]
+            _specials(data, prefix, scan)
             tail = data[-TAIL:]
     if specials:
         scan.outside = _outside(head, after, tail, prefix or b"")
     if extent:
-        scan.extent = _extent(archive, part, max(last_row, 1), far, follow, farthest)
+        scan.extent = tracker.extent() or _read_again(archive, part, tracker)
     return scan
+
+
+class ExtentTracker:
+    """How far a worksheet's cells reach, followed through its XML a chunk at a time, in order: as
+    the sheet is scanned before a read, and as the part writer writes it (so the next read of a
+    part the tool wrote, unchanged since, need not inflate it first to know).
+
+    The last row element gives the last row (rows are stored in order). A reference of three
+    letters means the sheet reaches past ZZ; otherwise its width is bounded by ZZ — or, when
+    `follow`, by the farthest one- or two-letter reference, found in the same pass."""
+
+    def __init__(self, follow: bool = True):
+        self.follow, self.rows, self.farthest, self.far = follow, 0, 0, False
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        data = self._tail + chunk   # a tag cut between two chunks is whole in the second
+        self.rows = max(self.rows, _last_row(data))
+        if self.far:
+            pass
+        elif self.follow:
+            self.farthest, self.far = follow_columns(data, self.farthest)
+        else:
+            self.far = _FAR.search(data) is not None
+        self._tail = data[-TAIL:]
+
+    def extent(self) -> Extent | None:
+        """The extent, or None when its width needs the part read once more: a reference past ZZ
+        (its exact column), or more rows than ZZ columns of them can be read with the farthest
+        column not followed."""
+        rows = max(self.rows, 1)
+        if self.far:
+            return None
+        if rows * TWO_LETTERS <= MAX_CELLS:
+            return Extent(rows, TWO_LETTERS)
+        return Extent(rows, max(self.farthest, 1)) if self.follow else None
+
+
+def _last_row(data: bytes) -> int:
+    """The number of the last row element in `data` (0: none). "row " in a cell's text is passed over."""
+    end = len(data)
+    while (start := data.rfind(b"row ", 0, end)) >= 0:
+        found = _ROW.search(data, max(start - 8, 0), start + ROW_TAG)
+        if found:
+            return int(found.group(1))
+        end = start
+    return 0
+
+
+def _read_again(archive: zipfile.ZipFile, part: str, tracker: ExtentTracker) -> Extent:
+    pattern = _FAR_REF if tracker.far else _ANY_REF
+    return Extent(max(tracker.rows, 1), _farthest(archive, part, pattern))
 
 
 def _outside(head: bytes, after: bytes | None, tail: bytes, prefix: bytes) -> bytes:
@@ -161,16 +221,6 @@ def _outside(head: bytes, after: bytes | None, tail: bytes, prefix: bytes) -> by
     else:
         after = after[len(b"</" + prefix + b"sheetData>"):]
     return head + b"<" + prefix + b"sheetData/>" + after
-
-
-def _extent(archive: zipfile.ZipFile, part: str, rows: int, far: bool, follow: bool, farthest: int) -> Extent:
-    if far:
-        columns = _farthest(archive, part, _FAR_REF)
-    elif rows * TWO_LETTERS <= MAX_CELLS:
-        columns = TWO_LETTERS
-    else:
-        columns = max(farthest, 1) if follow else _farthest(archive, part, _ANY_REF)
-    return Extent(rows, columns)
 
 
 def _farthest(archive: zipfile.ZipFile, part: str, pattern: re.Pattern[bytes]) -> int:

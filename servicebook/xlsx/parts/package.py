@@ -10,7 +10,7 @@ import struct
 import zipfile
 import zlib
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,11 +138,20 @@ class Package:
         if content_type and not name.endswith(".rels"):
             self.set_content_type(name, content_type)
 
-    def put_stream(self, name: str, pieces: Iterable[bytes | memoryview]) -> None:
+    def put_stream(self, name: str, pieces: Iterable[bytes | memoryview],
+                   watch: Callable[[bytes], None] | None = None) -> None:
         """A part deflated as its pieces are made: a large sheet is held compressed (a tenth of its
-        size), never whole, and the part it was made from can go before the next is read."""
+        size), never whole, and the part it was made from can go before the next is read. `watch`
+        is handed the part's bytes in order, a few megabytes at a time, before they are deflated."""
         self.removed.discard(name)
-        self.changed[name] = _deflate_now(pieces)
+        self.changed[name] = _deflate_now(pieces, watch)
+
+    def checksum(self, name: str) -> tuple[int, int]:
+        """(CRC-32, size) of a part put as a stream: what the zip directory will say of it."""
+        data = self.changed[name]
+        if not isinstance(data, Deflated):
+            raise TypeError(f"{name} was not put as a stream")
+        return data.crc, data.size
 
     def remove(self, name: str) -> None:
         self.changed.pop(name, None)
@@ -260,8 +269,10 @@ class Deflated:
     size: int
 
 
-def _deflate_now(pieces: Iterable[bytes | memoryview]) -> Deflated:
+def _deflate_now(pieces: Iterable[bytes | memoryview], watch: Callable[[bytes], None] | None = None) -> Deflated:
     batches = _joined(pieces, DEFLATE_CHUNK)
+    if watch is not None:
+        batches = _watched(batches, watch)
     first = next(batches)
     workers = min(DEFLATERS, os.cpu_count() or 1)
     if len(first) < DEFLATE_CHUNK or workers == 1:   # a small part (or one core): one stream
@@ -295,6 +306,12 @@ def _joined(pieces: Iterable[bytes | memoryview], size: int) -> Iterator[bytes]:
             yield b"".join(batch)
             batch, held = [], 0
     yield b"".join(batch)
+
+
+def _watched(batches: Iterator[bytes], watch: Callable[[bytes], None]) -> Iterator[bytes]:
+    for batch in batches:
+        watch(batch)
+        yield batch
 
 
 def _deflate_chunk(chunk: bytes) -> bytes:

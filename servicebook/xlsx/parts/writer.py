@@ -22,13 +22,16 @@ from servicebook.xlsx.parts.sheet import SheetPatcher
 from servicebook.xlsx.parts.styles import StyleSheet
 from servicebook.xlsx.parts.tables import grow_table
 from servicebook.xlsx.parts.transplant import Transplant, owned_titles, scratch_workbook
+from servicebook.xlsx.scan import ExtentTracker, KnownExtent
 from servicebook.xlsx.xml import NS, parse
 
 STREAM_OVER = 32 << 20
 
 
-def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDef) -> bool:
-    """Write `source` with `edits` into `target`; True: the package read back what it wrote."""
+def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDef) -> dict[str, KnownExtent]:
+    """Write `source` with `edits` into `target`, which the package reads back. Returns the extent
+    of each sheet it patched (by part), measured as it was written: what the next read of the file
+    need not measure again."""
     package = Package(source)
     try:
         book = BookPart(package)
@@ -40,13 +43,17 @@ def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDe
         if added and book.structure_locked:
             raise CannotRun(t("layout.workbook_protected", sheets="」「".join(added)))
         replaced_strings: dict[int, str] = {}
+        extents: dict[str, KnownExtent] = {}
         dropped_formula = False
         for title, sheet in edits.sheets.items():
             if title in owned:
                 continue
             part = book.sheet_part(title)
             result = _patcher(package, part, styles, book.date1904).patch(sheet)
-            package.put_stream(part, result.data)   # the part as read goes here, before the next is read
+            tracker = ExtentTracker()
+            package.put_stream(part, result.data, tracker.feed)   # the part as read goes here, before the next is read
+            if (extent := tracker.extent()) is not None:
+                extents[part] = KnownExtent(*package.checksum(part), extent)
             table = sheet.excel_table
             if table is not None and table.part and (sheet.new_columns or sheet.table_rows_through):
                 package.put(table.part, grow_table(package.read(table.part), sheet))
@@ -66,7 +73,7 @@ def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDe
             package.save(target)
         except zipfile.BadZipFile as error:
             raise CannotRun(t("save.corrupt", error=str(error))) from error
-        return True
+        return extents
     finally:
         package.close()
 
