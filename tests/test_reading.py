@@ -242,3 +242,26 @@ def test_a_far_cell_typed_into_a_sheet_the_tool_wrote_is_still_refused(tmp_path,
     result = cli("validate", path, "--now", "2024-05-31 18:00")
     assert result.code == 2
     assert "工作表「服务记录」的内容一直延伸到 XFD1048576 单元格" in result.err
+
+
+@pytest.mark.parametrize("follow", [True, False])
+def test_a_sheet_too_long_for_zz_columns_is_kept_with_its_exact_width_or_measured_again(tmp_path, cli, monkeypatch,
+                                                                                      follow):
+    """Past MAX_CELLS / 702 rows a sheet's exact farthest column is needed: the writer follows it
+    in a part as large as a scan would follow it in, and keeps it; in a smaller part it keeps
+    nothing, and the next read measures the sheet as before."""
+    from servicebook.sidecar import Sidecar
+    from servicebook.xlsx import scan
+
+    path = team_workbook(tmp_path, [good_record() for _ in range(30)])
+    monkeypatch.setattr(scan, "MAX_CELLS", 31 * 702 - 1)   # 31 rows of ZZ would be too many
+    monkeypatch.setattr(scan, "FOLLOW_COLUMNS_FROM", 0 if follow else 1 << 40)
+    _run(cli, path)
+    kept = Sidecar(path).extents().get("xl/worksheets/sheet1.xml")
+    with zipfile.ZipFile(path) as archive:
+        extent = scan.sheet_extent(archive, "xl/worksheets/sheet1.xml")
+    assert (extent.rows, extent.columns) == (31, openpyxl.load_workbook(path)["服务记录"].max_column)
+    if follow:
+        assert kept[2:] == (extent.rows, extent.columns)
+    else:
+        assert kept is None

@@ -133,7 +133,7 @@ def sheet_specials(archive: zipfile.ZipFile, part: str) -> SheetScan:
 
 def _scan(archive: zipfile.ZipFile, part: str, *, extent: bool, specials: bool) -> SheetScan:
     tail, prefix = b"", None
-    tracker = ExtentTracker(follow=archive.getinfo(part).file_size >= FOLLOW_COLUMNS_FROM)
+    tracker = ExtentTracker.for_size(archive.getinfo(part).file_size)
     scan = SheetScan(Extent(1, 1))
     head, after = b"", None    # the XML before <sheetData>, and from </sheetData> on
     with archive.open(part) as stream:
@@ -173,6 +173,13 @@ class ExtentTracker:
     def __init__(self, follow: bool = True):
         self.follow, self.rows, self.farthest, self.far = follow, 0, 0, False
         self._tail = b""
+
+    @classmethod
+    def for_size(cls, size: int) -> ExtentTracker:
+        """For a part of about `size` bytes: its farthest column followed only when it is large
+        enough to hold more rows than ZZ columns of them can be read (a smaller part is searched
+        for a reference past ZZ alone, at half the cost, and measured again in the rare case)."""
+        return cls(follow=size >= FOLLOW_COLUMNS_FROM)
 
     def feed(self, chunk: bytes) -> None:
         data = self._tail + chunk   # a tag cut between two chunks is whole in the second

@@ -49,8 +49,8 @@ def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDe
             if title in owned:
                 continue
             part = book.sheet_part(title)
+            tracker = ExtentTracker.for_size(package.size(part))   # its source's size: about the size written
             result = _patcher(package, part, styles, book.date1904).patch(sheet)
-            tracker = ExtentTracker()
             package.put_stream(part, result.data, tracker.feed)   # the part as read goes here, before the next is read
             if (extent := tracker.extent()) is not None:
                 extents[part] = KnownExtent(*package.checksum(part), extent)
