@@ -262,7 +262,8 @@ def test_text_cells_are_judged_for_error_values_and_invisible_characters_only():
 
 def test_a_judged_column_says_for_each_row_what_judging_that_cell_alone_says():
     """Each distinct value of a judged column is judged once, keyed by its type as well (1, 1.0,
-    True and "1" are four values to a person): every row then gets what its own cell would get."""
+    True and "1" are four values to a person) — a column of text and empty cells alone by its
+    distinct texts at once: every row then gets what its own cell would get."""
     import random
 
     from servicebook.definition import definition
@@ -278,7 +279,8 @@ def test_a_judged_column_says_for_each_row_what_judging_that_cell_alone_says():
     rng = random.Random(11)
     for key, options in samples.items():
         col = d.sheet("records").column(key)
-        for values in ([rng.choice(options) for _ in range(40)], [v for v in options if type(v) is str]):
+        texts = [v for v in options if v is None or type(v) is str]   # a column of text and empty cells alone
+        for values in ([rng.choice(options) for _ in range(40)], [rng.choice(texts) for _ in range(40)], texts):
             found: dict[int, list] = {}
             validation._check_column(col, values, vocab, NOW,
                                      lambda i, found=found: found.setdefault(i, validation._Recorder()))

@@ -138,19 +138,34 @@ def _check_column(col: ColumnDef, values: list, vocab: Vocabulary, now: datetime
             if value.__class__ is str and (value in ERROR_VALUES or not value.isprintable()):
                 _check_cell(checker(index), col, value, vocab, now)
         return
+    distinct = dict.fromkeys(values)   # C speed; 1, 1.0 and True would share a key, but never with a text
+    if all(key is None or type(key) is str for key in distinct):
+        # Text and empty cells alone (the common case): each distinct text judged once, and only the
+        # cells holding a text with something to say visited (most columns: none).
+        said = {key: adds for key in distinct if key is not None and (adds := _verdict(col, key, vocab, now))}
+        if said:
+            for index in [i for i, value in enumerate(values) if value in said]:
+                for add in said[values[index]]:
+                    checker(index).add(*add)
+        return
     verdicts: dict[object, list[tuple[str, str, str, str]]] = {}
     for index, value in enumerate(values):
-        # Text is the common case and keys itself; other types keep their type (1 and True differ).
+        # Text keys itself; other types keep their type (1 and True differ).
         key = value if type(value) is str else (type(value), value)
         adds = verdicts.get(key)
         if adds is None:
-            recorder = _Recorder()
-            if not is_blank(value):
-                _check_cell(recorder, col, value, vocab, now)  # type: ignore[arg-type]
-            adds = verdicts[key] = recorder.adds
+            adds = verdicts[key] = _verdict(col, value, vocab, now)
         if adds:
             for add in adds:
                 checker(index).add(*add)
+
+
+def _verdict(col: ColumnDef, value: object, vocab: Vocabulary, now: datetime) -> list[tuple[str, str, str, str]]:
+    """What one cell value of the column has to say (as the arguments of `_RowChecker.add`)."""
+    recorder = _Recorder()
+    if not is_blank(value):
+        _check_cell(recorder, col, value, vocab, now)  # type: ignore[arg-type]
+    return recorder.adds
 
 
 def validate_records(table: SheetTable, vocab: Vocabulary, now: datetime) -> ValidationResult:
