@@ -302,7 +302,7 @@ def _generated_sheet(rng, prefix: str) -> tuple[bytes, int, list[int]]:
         for _ in range(rng.randint(0, 4)):
             column = rng.choice([rng.randint(1, 60), rng.randint(1, 702), rng.randint(1, 16384)])
             columns.append(column)
-            text = rng.choice(["", "throw row ", "arrow ", "row r=\"9\"", "普通"])
+            text = rng.choice(["", "throw row ", "arrow ", "row r=\"9\"", "普通", "row " * 9])
             cells.append(f'<{prefix}c r="{column_letter(column)}{number}" t="inlineStr"><{prefix}is><{prefix}t>{text}'
                          f'</{prefix}t></{prefix}is></{prefix}c>')
         attributes = rng.choice(["", ' spans="1:3"', ' ht="20" customHeight="1"'])

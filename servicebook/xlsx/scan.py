@@ -205,14 +205,21 @@ class ExtentTracker:
 
 
 def _last_row(data: bytes) -> int:
-    """The number of the last row element in `data` (0: none). "row " in a cell's text is passed over."""
+    """The number of the last row element in `data` (0: none). "row " in a cell's text is passed
+    over: a few from the end, then (a text that says it again and again) the rows in order."""
     end = len(data)
-    while (start := data.rfind(b"row ", 0, end)) >= 0:
+    for _ in range(8):
+        start = data.rfind(b"row ", 0, end)
+        if start < 0:
+            return 0
         found = _ROW.search(data, max(start - 8, 0), start + ROW_TAG)
         if found:
             return int(found.group(1))
         end = start
-    return 0
+    found = None
+    for found in _ROW.finditer(data, 0, end):   # noqa: B007 - the last one is wanted
+        pass
+    return int(found.group(1)) if found else 0
 
 
 def _read_again(archive: zipfile.ZipFile, part: str, tracker: ExtentTracker) -> Extent:
