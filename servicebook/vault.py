@@ -26,6 +26,7 @@ from pathlib import Path
 
 from servicebook.domain.masking import Secret
 from servicebook.errors import CannotRun
+from servicebook.keyring_lookup import stored_password
 from servicebook.sidecar import Sidecar
 from servicebook.text import t
 
@@ -76,12 +77,7 @@ def load_key() -> bytes | None:
         return _decode(os.environ[KEY_VARIABLE], KEY_VARIABLE)
     if os.environ.get(KEY_FILE_VARIABLE):
         return _from_file(Path(os.environ[KEY_FILE_VARIABLE]))
-    try:
-        import keyring
-
-        stored = keyring.get_password(KEYRING_SERVICE, KEYRING_NAME)
-    except Exception:  # no usable keyring backend here (a server without a desktop)
-        return None
+    stored = stored_password(KEYRING_SERVICE, KEYRING_NAME)
     return _decode(stored, "keyring") if stored else None
 
 

@@ -22,9 +22,10 @@ ALLOWED = {
     "render": {"jobs"},                                   # result types; words come from text
     "sheets": set(),                                      # openpyxl sheet layouts, no file I/O
     "xlsx": {"sheets"},                                   # the file: reads, the part writer
-    "mail": {"sidecar"},                                  # transports and the ledger
+    "mail": {"sidecar", "keyring_lookup"},                # transports and the ledger
     "database": set(),                                    # the company database (SQLAlchemy)
-    "vault": {"sidecar"},
+    "vault": {"sidecar", "keyring_lookup"},
+    "keyring_lookup": set(),                              # the operating system's keyring, read
     "addin": {"jobs", "render", "sheets", "demo", "sidecar"},   # the ribbon drives jobs, like the CLI
     "cli": {"jobs", "render", "demo", "batch", "progress"},
     "jobs": {"xlsx", "mail", "sheets", "vault", "sidecar", "progress", "demo", "addin", "batch", "database"},

@@ -337,3 +337,31 @@ def test_the_texts_that_may_hold_a_phone_are_found_as_a_search_of_each_would_fin
 
     check()
     assert _with_digit(["无", "电话\n138", "", "１"]) == [1, 3]
+
+
+@pytest.mark.parametrize("lookup", ["from servicebook.vault import load_key as look; look()",
+                                    "from servicebook.mail.secrets import find_secret as look; "
+                                    "look('password', 'agent@service.example.com')"])
+def test_asking_the_keyring_keeps_nothing_of_the_step_that_asked(lookup):
+    """keyring keeps the traceback of a backend that failed to import, and with it every frame on
+    the stack that imported it: asked from the masking step, its plan of every number it changed
+    stayed to the end of the run. Asked in a fresh process, where keyring finds its backends."""
+    import subprocess
+    import sys
+
+    code = f"""
+import gc, weakref
+class Plan: pass
+def step():
+    plan = Plan()
+    {lookup}
+    return weakref.ref(plan)
+held = step()
+gc.collect()
+print("kept" if held() is not None else "let go")
+"""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("SERVICEBOOK_VAULT_KEY", "SERVICEBOOK_VAULT_KEY_FILE", "SERVICEBOOK_MAIL_PASSWORD",
+                        "PYTHON_KEYRING_BACKEND")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert (done.returncode, done.stdout.strip()) == (0, "let go"), done.stderr

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 
+from servicebook.keyring_lookup import stored_password
+
 SERVICE = "servicebook"
 ENVIRONMENT = {"password": "SERVICEBOOK_MAIL_PASSWORD", "client_secret": "SERVICEBOOK_MAIL_CLIENT_SECRET",
                "robot_webhook": "SERVICEBOOK_ROBOT_WEBHOOK", "robot_secret": "SERVICEBOOK_ROBOT_SECRET",
@@ -19,16 +21,7 @@ def find_secret(kind: str, account: str) -> str | None:
     from_environment = os.environ.get(ENVIRONMENT[kind])
     if from_environment:
         return from_environment
-    try:
-        import keyring
-        from keyring.errors import KeyringError
-
-        try:
-            return keyring.get_password(SERVICE, keyring_name(kind, account))
-        except KeyringError:
-            return None
-    except Exception:  # no usable keyring backend on this machine (a server without a desktop)
-        return None
+    return stored_password(SERVICE, keyring_name(kind, account))
 
 
 def store_secret(kind: str, account: str, value: str) -> None:
