@@ -140,6 +140,13 @@ class SheetEdits:
             raise ValueError(f"{len(values)} values for {len(rows)} rows")
         self._layers.append(_Column(col, list(rows), list(values)))
 
+    def set_rows(self, first: int, columns: Mapping[int, list[Any]]) -> None:
+        """Rows `first`, `first + 1`, … given a column at a time (rows added below the last): a
+        layer for each column rather than a dict entry for each cell (100,000 status changes are
+        300,000 cells: 27 MB as cells, 7 MB as columns)."""
+        for col, values in columns.items():
+            self.set_column(col, list(range(first, first + len(values))), values)
+
     def get(self, row: int, col: int) -> Any:
         """The value this set writes into a cell; None when it writes none."""
         absent = object()

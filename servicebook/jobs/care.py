@@ -77,19 +77,19 @@ def _append(session: Session, edits: Edits, planned: list[PlannedCare], numbers:
     sheet = edits.sheet(title, table.headers.row if table else 1)
     todo = book.vocab.word("care_status", "todo")
     added: list[dict] = []
-    for offset, (item, number) in enumerate(zip(planned, numbers, strict=True)):
+    for item, number in zip(planned, numbers, strict=True):
         phone = mask_phone(phone_text(item.phone)) if item.phone else None
         values = {"care_no": number, "customer_id": item.customer_id, "customer_name": item.customer_name,
                   "phone": phone, "industry": item.industry or None, "care_date": item.care_date,
                   "reason": item.reason, "method": item.method, "status": todo, "owner": item.owner or None,
                   "due": item.due, "plan_key": item.plan_key}
-        for key, value in values.items():
-            if key in columns:
-                sheet.set(next_row + offset, columns[key], value)
+        added.append(values)
+    if added:
+        sheet.set_rows(next_row, {columns[key]: [values[key] for values in added]
+                                  for key in added[0] if key in columns})
         for key in ("care_date", "due"):
             if key in columns:
                 sheet.formats[columns[key]] = DATE
-        added.append(values)
     if table is None:
         return None
     return table.with_rows([next_row + offset for offset in range(len(added))], added)

@@ -216,9 +216,8 @@ def _history_rows(book: Book, observed: list[StatusEvent], edits: Edits) -> None
         cols = tuple(table.column_index(k) for k in ("ticket_no", "status", "at"))
     sheet = edits.sheet(title)
     sheet.formats[cols[2]] = DATETIME
-    for offset, event in enumerate(observed):
-        for col, value in zip(cols, (event.ticket, event.status, event.at), strict=True):
-            sheet.set(next_row + offset, col, value)
+    sheet.set_rows(next_row, {cols[0]: [e.ticket for e in observed], cols[1]: [e.status for e in observed],
+                              cols[2]: [e.at for e in observed]})
 
 
 # ---------------------------------------------------------------- the job

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from servicebook.domain.masking import plan_masking
@@ -80,14 +81,19 @@ def mask_phones(session: Session, edits: Edits) -> int:
             session.warnings.append(t("vault.not_kept", count=plan.numbers))
         else:
             Vault(session.sidecar, key).keep(plan.secrets, session.now)
+    by_column: dict[tuple[str, int], tuple[SheetTable, list[int], list[str]]] = {}
     for change in plan.changes:
         table = change.table
-        sheet = edits.sheet(table.title, table.headers.row)
         col = table.column_index(change.key)
-        sheet.set(table.row_numbers[change.index], col, change.text)
-        sheet.masked.add((table.row_numbers[change.index], col))
+        _, rows, texts = by_column.setdefault((table.title, col), (table, [], []))
+        rows.append(table.row_numbers[change.index])
+        texts.append(change.text)
         if change.phone_column:
-            sheet.formats[col] = "@"
+            edits.sheet(table.title, table.headers.row).formats[col] = "@"
+    for (_, col), (table, rows, texts) in by_column.items():   # a column's at once: not a cell each
+        sheet = edits.sheet(table.title, table.headers.row)
+        sheet.set_column(col, rows, texts)
+        sheet.masked.update(zip(rows, itertools.repeat(col)))
     return plan.numbers
 
 
