@@ -265,3 +265,62 @@ def test_a_sheet_too_long_for_zz_columns_is_kept_with_its_exact_width_or_measure
         assert kept[2:] == (extent.rows, extent.columns)
     else:
         assert kept is None
+
+
+CORPUS = Path(__file__).resolve().parent / "corpus" / "excel-written"
+
+
+def _as_read_whole(path: Path) -> dict[str, list[list[object]]]:
+    import python_calamine
+
+    workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    grids = {}
+    for title in workbook.sheet_names:
+        try:
+            grids[title] = workbook.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        except python_calamine.CalamineError:
+            continue
+    return grids
+
+
+def _typed(grid: list[list[object]]) -> list[list[tuple[type, object]]]:
+    return [[(type(v), v) for v in cells] for cells in grid]
+
+
+@pytest.mark.parametrize("path", [*sorted(CORPUS.glob("*.xlsx")), "demo"], ids=lambda p: getattr(p, "name", p))
+def test_a_long_sheet_read_a_row_at_a_time_gives_the_grid_read_whole(path, tmp_path, monkeypatch):
+    """Sheets Excel wrote (some starting right of column A or below row 1), and the demo: every
+    value and its type as `to_python` gives them, with the texts of a column shared."""
+    if path == "demo":
+        from datetime import datetime
+
+        from servicebook.demo.build import DemoSize, generate, write_demo
+
+        path = tmp_path / "客服工作簿.xlsx"
+        write_demo(path, generate(datetime(2024, 6, 3, 9), DemoSize(records=120, customers=40), seed=1), definition())
+    monkeypatch.setattr(read, "SHARE_FROM_ROWS", 1)
+    monkeypatch.setattr(read, "SHARED_FROM", 7)   # shared from the first seven rows: the rest are looked up
+    import python_calamine
+
+    workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    for title, whole in _as_read_whole(path).items():
+        assert _typed(read._grid(workbook, title)) == _typed(whole), title
+
+
+def test_a_column_of_few_words_is_one_object_per_word_and_numbers_stay_numbers(tmp_path, monkeypatch):
+    """1, 1.0 and True are equal keys: a column holding them among its words keeps each as read."""
+    import python_calamine
+
+    path = tmp_path / "词.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for n in range(60):
+        ws.append([("处理中", "已解决", "待受理")[n % 3], (1, True, "是", 2.5)[n % 4], f"客户{n}"])
+    wb.save(path)
+    monkeypatch.setattr(read, "SHARE_FROM_ROWS", 50)
+    monkeypatch.setattr(read, "SHARED_FROM", 12)
+    grid = read._grid(python_calamine.CalamineWorkbook.from_path(str(path)), "Sheet")
+    words, mixed, names = zip(*grid, strict=True)
+    assert len({id(v) for v in words}) == 3 and len(words) == 60
+    assert [(type(v), v) for v in mixed] == [(float, 1.0), (bool, True), (str, "是"), (float, 2.5)] * 15
+    assert len({id(v) for v in names}) == 60
