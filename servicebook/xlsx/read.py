@@ -98,16 +98,19 @@ def _rows_sharing_texts(sheet: python_calamine.CalamineSheet) -> list[list[objec
     nothing there is left as read (1, 1.0 and True are equal keys, not equal cells)."""
     # iter_rows gives the empty rows above the first used cell but not the empty columns left of it
     left = [""] * sheet.start[1] if sheet.start else []
-    source = sheet.iter_rows()
-    first = [left + cells for cells in itertools.islice(source, SHARED_FROM)] if left else \
-        list(itertools.islice(source, SHARED_FROM))
+    source: Iterator[list[object]] = sheet.iter_rows()
+    if left:
+        source = (left + cells for cells in source)
+    first = list(itertools.islice(source, SHARED_FROM))
     texts = _few_texts(first)
     width = len(texts)
-    rows = [list(map(dict.get, texts, cells, cells)) if len(cells) == width else cells for cells in first]
-    for cells in source:
-        if left:
-            cells = left + cells
-        rows.append(list(map(dict.get, texts, cells, cells)) if len(cells) == width else cells)
+
+    def shared(cells: list[object]) -> list[object]:
+        return list(map(dict.get, texts, cells, cells)) if len(cells) == width else cells
+
+    rows = list(map(shared, first))
+    first.clear()   # the first rows' copies go now, for the next rows to take their places
+    rows += map(shared, source)
     return rows
 
 
