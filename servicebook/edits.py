@@ -415,10 +415,14 @@ class RowSet:
     def add(self, rows: Iterable[int]) -> None:
         rows = rows if isinstance(rows, list | tuple | range) else list(rows)
         run, held = _as_run(rows), self._rows
-        if run is not None and isinstance(held, range) and (not held or (run.start <= held.stop
-                                                                         and held.start <= run.stop)):
-            self._rows = range(min(run.start, held.start), max(run.stop, held.stop)) if held else run
-        elif rows:   # overlapping or touching above; here a gap
+        if run is not None and isinstance(held, range):
+            if not held:
+                self._rows = run
+                return
+            if run.start <= held.stop and held.start <= run.stop:   # overlapping or touching
+                self._rows = range(min(run.start, held.start), max(run.stop, held.stop))
+                return
+        if rows:   # a gap somewhere: every row, sorted
             self._rows = array("q", sorted(set(held).union(rows)))
 
     def __contains__(self, row: object) -> bool:
