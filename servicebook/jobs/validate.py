@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from servicebook.domain.masking import plan_masking
+from servicebook.domain.masking import MaskChange, plan_masking
 from servicebook.domain.problems import Problem
 from servicebook.domain.table import SheetTable, column_letter
 from servicebook.domain.validation import ValidationResult, validate_progress, validate_records
@@ -81,19 +81,18 @@ def mask_phones(session: Session, edits: Edits) -> int:
             session.warnings.append(t("vault.not_kept", count=plan.numbers))
         else:
             Vault(session.sidecar, key).keep(plan.secrets, session.now)
-    by_column: dict[tuple[str, int], tuple[SheetTable, list[int], list[str]]] = {}
+    by_column: dict[tuple[str, int], tuple[MaskChange, list[int], list[str]]] = {}
     for change in plan.changes:
         table = change.table
-        col = table.column_index(change.key)
-        _, rows, texts = by_column.setdefault((table.title, col), (table, [], []))
+        _, rows, texts = by_column.setdefault((table.title, table.column_index(change.key)), (change, [], []))
         rows.append(table.row_numbers[change.index])
         texts.append(change.text)
-        if change.phone_column:
-            edits.sheet(table.title, table.headers.row).formats[col] = "@"
-    for (_, col), (table, rows, texts) in by_column.items():   # a column's at once: not a cell each
-        sheet = edits.sheet(table.title, table.headers.row)
+    for (_, col), (change, rows, texts) in by_column.items():   # a column's at once: not a cell each
+        sheet = edits.sheet(change.table.title, change.table.headers.row)
         sheet.set_column(col, rows, texts)
         sheet.masked.update(zip(rows, itertools.repeat(col)))
+        if change.phone_column:   # the same for every cell of a column
+            sheet.formats[col] = "@"
     return plan.numbers
 
 
