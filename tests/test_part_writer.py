@@ -363,3 +363,32 @@ def test_a_sheet_patched_a_block_of_rows_at_a_time_is_the_sheet_patched_whole(ro
     streamed = patched_by(SheetPatcher.streamed(lambda: (data[i:i + block] for i in range(0, len(data), block)),
                                                 StyleSheet(STYLES), False))
     assert streamed == whole
+
+
+_NUMBERS = st.one_of(st.floats(allow_nan=False), st.integers(-10**15, 10**15), st.booleans(),
+                     st.datetimes(datetime(1899, 12, 31), datetime(2199, 12, 31)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.integers(2, 6), st.dictionaries(st.integers(1, 5), _NUMBERS, min_size=1, max_size=5),
+                       min_size=1, max_size=5),
+       st.booleans(), st.sets(st.tuples(st.integers(2, 6), st.integers(1, 5)), max_size=4))
+def test_numbers_and_dates_are_written_as_each_cell_alone_would_be(cells, date1904, overridden):
+    """A number or a date (the computed columns, ~20 cells a row) is written from XML made once per
+    column and style: each cell is the one `cell_xml` makes of it with the style it takes alone —
+    its row's, its column's, a number format of its column, a style of its own — in either date
+    system, and infinity an empty styled cell."""
+    body = ('<row r="2"><c r="A2"><v>1</v></c><c r="C2" s="2"><v>3</v></c></row>'
+            '<row r="3" s="1" customFormat="1"><c r="A3"><v>1</v></c></row>'
+            '<row r="4"><c r="A4"><v>1</v></c></row>')
+    looks = CellLooks(formats={4: "0.00"}, column_styles={2: 2, 5: 1}, overrides={cell: 1 for cell in overridden})
+    cells = {row: {col: float("inf") if col == 5 and row == 6 else value for col, value in values.items()}
+             for row, values in cells.items()}
+
+    def written(alone: bool) -> bytes:
+        patcher = RowPatcher("", StyleSheet(STYLES), date1904, looks)
+        if alone:
+            patcher._number_text = lambda *_: None   # every cell made by cell_xml on its own
+        return b"".join(patcher.patch(body.encode(), cells))
+
+    assert written(alone=False) == written(alone=True)
