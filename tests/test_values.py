@@ -108,6 +108,25 @@ def test_the_quick_path_for_plain_addresses_agrees_with_email_validator():
         assert check_email(address).valid == verdict, address
 
 
+def test_addresses_settled_without_email_validator_get_its_verdict():
+    """Not one @, or nothing dotted after it (the commonest slips) is settled without importing
+    email_validator; random addresses of ASCII and full-width pieces — quotes, brackets, spaces, a
+    small ＠ that NFKC makes an @ — get from `check_email` what email_validator's full check says,
+    the address it would take instead included."""
+    from servicebook.domain.values import _plainly_invalid, full_email_check
+
+    rng = random.Random(7)
+    pieces = ["li", "Wang", "163", "qq", "com", "@", "@", "@@", ".", ".", "-", "_", '"', "[", "]", " ", "＠", "﹫",
+              "．", "。", "ｑ", "é", ""]
+    tried, settled = 0, 0
+    for _ in range(4000):
+        address = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
+        tried += 1
+        settled += _plainly_invalid(address.strip())
+        assert check_email(address) == full_email_check(address.strip()), address
+    assert (tried, settled) == (4000, 1255)
+
+
 def test_scores_are_whole_numbers_from_one_to_five():
     assert [parse_score(v) for v in (1, 5.0, "4", "５")] == [1, 5, 4, 5]
     assert [parse_score(v) for v in (0, 6, 4.5, "五", None, True)] == [None] * 6

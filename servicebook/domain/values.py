@@ -245,11 +245,24 @@ def plain_address(address: str) -> str | None:
     return f"{local}@{domain.lower()}"
 
 
+def _plainly_invalid(address: str) -> bool:
+    """An ASCII address no check takes: not one @, or nothing dotted after it (wu73@@yun.com,
+    zheng3671@163 — the commonest slips), settled without email_validator."""
+    return address.isascii() and (address.count("@") != 1 or "." not in address.rpartition("@")[2])
+
+
 @lru_cache(maxsize=1 << 16)   # the same customers' addresses recur on every row and every run step
 def check_email(text: str) -> EmailCheck:
     stripped = text.strip()
     if plain_address(stripped) is not None:
         return EmailCheck(True)
+    if _plainly_invalid(stripped):   # ASCII: its fixed form (full-width made half, spaces out) is as invalid
+        return EmailCheck(False)
+    return full_email_check(stripped)
+
+
+def full_email_check(stripped: str) -> EmailCheck:
+    """email_validator's verdict, and the address it would take instead when the typed one fails."""
     from email_validator import EmailNotValidError, validate_email  # 30 ms to import: only when needed
 
     try:
