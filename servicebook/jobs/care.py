@@ -79,14 +79,12 @@ def _append(session: Session, edits: Edits, planned: list[PlannedCare], numbers:
     added: list[dict] = []
     for item, number in zip(planned, numbers, strict=True):
         phone = mask_phone(phone_text(item.phone)) if item.phone else None
-        values = {"care_no": number, "customer_id": item.customer_id, "customer_name": item.customer_name,
-                  "phone": phone, "industry": item.industry or None, "care_date": item.care_date,
-                  "reason": item.reason, "method": item.method, "status": todo, "owner": item.owner or None,
-                  "due": item.due, "plan_key": item.plan_key}
-        added.append(values)
+        added.append({"care_no": number, "customer_id": item.customer_id, "customer_name": item.customer_name,
+                      "phone": phone, "industry": item.industry or None, "care_date": item.care_date,
+                      "reason": item.reason, "method": item.method, "status": todo, "owner": item.owner or None,
+                      "due": item.due, "plan_key": item.plan_key})
     if added:
-        sheet.set_rows(next_row, {columns[key]: [values[key] for values in added]
-                                  for key in added[0] if key in columns})
+        sheet.set_rows(next_row, {columns[key]: [row[key] for row in added] for key in added[0] if key in columns})
         for key in ("care_date", "due"):
             if key in columns:
                 sheet.formats[columns[key]] = DATE
