@@ -138,6 +138,40 @@ def test_no_personal_data_on_the_report(may):
         assert "APP无法登录" not in value and "张伟" not in value   # no 问题描述, no customer names
 
 
+def test_tags_holding_a_number_are_counted_under_their_masked_form(tmp_path, cli):
+    """Two phones that mask alike are one tag on the report, counted for both records; an ID
+    number in a tag is masked too."""
+    def tagged(ticket, day, tags):
+        return case(ticket, D(2024, 5, day, 9), "咨询", "一般", "电话", "C001 张敏", D(2024, 5, day, 9, 5),
+                    D(2024, 5, day, 9, 30), tags=tags)
+
+    path = team_workbook(tmp_path, [tagged("T1", 2, "回访13812345678、登录故障"), tagged("T2", 3, "回访13899995678"),
+                                    tagged("T3", 6, "登录故障"), tagged("T4", 7, "回访13812345678"),
+                                    tagged("T5", 8, "实名110101199001011234")])
+    assert cli("report", path, "--month", "2024-05", "--now", NOW).code == 0
+    tags = [(r["问题标签"], r["数量"]) for r in section(path, "月报 2024-05", "四、")]
+    assert tags == [("回访138****5678", 3), ("登录故障", 2), ("实名110101********1234", 1)]
+
+
+def test_the_first_run_of_a_quarter_builds_the_months_and_the_quarters_report_each_with_its_own_figures(
+        tmp_path, cli):
+    """Both reports come from one reading of the records: each is still its own period's."""
+    def received(ticket, month, day):
+        return case(ticket, D(2026, month, day, 9), "咨询", "一般", "电话", "C001 张敏", D(2026, month, day, 9, 5),
+                    D(2026, month, day, 9, 30))
+
+    path = team_workbook(tmp_path, [received("T1", 7, 3), received("T2", 8, 4), received("T3", 9, 5),
+                                    received("T4", 10, 6), received("T5", 10, 7), received("T6", 6, 8)])
+    done = cli("run", path, "--now", "2026-10-14 10:00", "--json")   # 9 月 and 2026Q3 due
+    assert done.code == 0, done.err
+    month, quarter = done.json()["report"], done.json()["quarter_report"]
+    assert (month["sheet"], month["current"]["received"], month["previous"]["received"]) == ("月报 2026-09", 1, 1)
+    assert (quarter["sheet"], quarter["current"]["received"], quarter["previous"]["received"]) == \
+        ("季报 2026Q3", 3, 1)
+    assert key_figures(path, "月报 2026-09")["受理量"][:2] == (1, 1)
+    assert key_figures(path, "季报 2026Q3")["受理量"][:2] == (3, 1)
+
+
 def test_rebuilding_replaces_the_sheet_where_it_stands(may, cli):
     before = openpyxl.load_workbook(may).sheetnames
     assert cli("report", may, "--month", "2024-05", "--now", NOW).code == 0

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
-from servicebook.domain.clock import from_seconds, to_seconds
+from servicebook.domain.clock import DAY, EPOCH, from_seconds, to_seconds
 from servicebook.domain.phones import mask_text
 from servicebook.domain.settings import Vocabulary
 from servicebook.domain.sla import BREACHED, LATE, MET, MISSING, STATES, MetricColumn, SlaResult, time_column
@@ -218,6 +218,7 @@ class _Columns:
         # Resolved at 解决时间; 关闭时间 stands for it only in a workbook with no 解决时间 column.
         self.resolution = self.times["resolved_at"] if table.has("resolved_at") else self.times["closed_at"]
         self.text["team"] = [team] * len(table)
+        self.status, self.priority = (np.array(self.text[k], dtype=object) for k in ("status", "priority"))
         # What tells records apart: the number, and across teams the team too (numbers may clash).
         self.keys: list = self.text["ticket_no"] if not team else [(team, n) for n in self.text["ticket_no"]]
 
@@ -229,6 +230,8 @@ class _Columns:
         joined.text = {k: [v for p in parts for v in p.text[k]] for k in first.text}
         joined.keys = [k for p in parts for k in p.keys]
         joined.csat = np.concatenate([p.csat for p in parts])
+        joined.status = np.concatenate([p.status for p in parts])
+        joined.priority = np.concatenate([p.priority for p in parts])
         joined.resolution = np.concatenate([p.resolution for p in parts])
         joined.closed_word = first.closed_word
         joined.not_computed = {f: h for p in parts for f, h in p.not_computed.items()}
@@ -248,7 +251,8 @@ def _rate_of(states: np.ndarray) -> tuple[float | None, int]:
 
 
 def figures(cols: _Columns, sla: SlaResult, period: Period, reopened: set[str],
-            care: SheetTable | None = None) -> Figures:
+            care: list[_CareRow] | None = None) -> Figures:
+    """`care`: the care rows (`care_rows`), None when the workbook keeps no 客户关怀."""
     result = Figures(period)
     t, text = cols.times, cols.text
     received = period.contains(t["received_at"])
@@ -266,7 +270,7 @@ def figures(cols: _Columns, sla: SlaResult, period: Period, reopened: set[str],
     result.resolved_rate, bases["resolved_rate"] = share(int(resolved_by_end.sum()), in_period.size), in_period.size
     resolved_now = period.contains(cols.resolution)
     result.avg_handling_hours, bases["avg_handling_hours"] = _mean_of(sla.handling_hours[resolved_now])
-    closed = period.contains(t["closed_at"]) & (np.array(text["status"], dtype=object) == cols.closed_word)
+    closed = period.contains(t["closed_at"]) & (cols.status == cols.closed_word)
     _satisfaction(result, cols, closed)
     closed_rows = np.flatnonzero(closed)
     first_contact = [i for i in closed_rows if cols.keys[i] not in reopened and not text["related_no"][i]]
@@ -279,8 +283,8 @@ def figures(cols: _Columns, sla: SlaResult, period: Period, reopened: set[str],
     result.breaches = _breaches(cols, sla, in_period)
     result.follow_up = [{"team": text["team"][i], "ticket": text["ticket_no"][i], "type": text["type"][i],
                          "assignee": text["assignee"][i], "csat": int(cols.csat[i]), "tags": public(text["tags"][i])}
-                        for i in closed_rows if not np.isnan(cols.csat[i]) and cols.csat[i] < 4]
-    if care:
+                        for i in closed_rows[cols.csat[closed_rows] < 4].tolist()]   # NaN compares False
+    if care is not None:
         _care(result, care, period)
     result.not_computed = cols.not_computed
     for figure in result.not_computed:
@@ -310,14 +314,21 @@ def _satisfaction(result: Figures, cols: _Columns, closed: np.ndarray) -> None:
 def _distribution(result: Figures, cols: _Columns, rows: np.ndarray) -> None:
     result.by_type = _by_word(Counter(cols.text["type"][i] for i in rows), cols.types)
     result.by_channel = _by_word(Counter(cols.text["channel"][i] for i in rows), cols.channels)
-    tags = Counter(public(tag) for i in rows for tag in _TAG_SPLIT.split(cols.text["tags"][i]) if tag)
+    tags: Counter[str] = Counter()
+    for text, n in Counter(cols.text["tags"][i] for i in rows).items():   # a team's few tags, typed again and again
+        for tag in _TAG_SPLIT.split(text):
+            if tag:
+                tags[tag] += n
+    shown: Counter[str] = Counter()
+    for tag, n in tags.items():
+        shown[public(tag)] += n
+    tags = shown
     result.tags = sorted(tags.items(), key=lambda item: (-item[1], item[0]))[:TOP_TAGS]
 
 
 def _sla_by_priority(result: Figures, cols: _Columns, sla: SlaResult, rows: np.ndarray) -> None:
-    priority = np.array(cols.text["priority"], dtype=object)
     for word in cols.priorities:
-        mine = rows[priority[rows] == word]
+        mine = rows[cols.priority[rows] == word]
         result.by_priority[word] = {"records": int(mine.size),
                                     **{m: _rate(sla.metrics[m].state[mine]) for m in ("accept", "first_response",
                                                                                      "resolve")}}
@@ -343,7 +354,8 @@ def _agents(result: Figures, cols: _Columns, sla: SlaResult, rows: np.ndarray, c
 
 
 def _daily(result: Figures, received: np.ndarray, rows: np.ndarray, period: Period) -> None:
-    days = Counter(from_seconds(s).date() for s in received[rows].tolist())
+    numbers, counts = np.unique(received[rows] // DAY, return_counts=True)   # whole days since 1970
+    days = dict(zip((EPOCH.date() + timedelta(days=n) for n in numbers.tolist()), counts.tolist(), strict=True))
     current, result.daily = period.start, []
     while current < period.end:
         result.daily.append((current, days.get(current, 0)))
@@ -352,7 +364,10 @@ def _daily(result: Figures, received: np.ndarray, rows: np.ndarray, period: Peri
 
 def _breaches(cols: _Columns, sla: SlaResult, rows: np.ndarray) -> list[dict]:
     found = []
-    for i in rows.tolist():
+    late = np.zeros(rows.size, dtype=bool)
+    for metric in ("accept", "first_response", "resolve"):
+        late |= np.isin(sla.metrics[metric].state[rows], (LATE, BREACHED))
+    for i in rows[late].tolist():
         for metric in ("accept", "first_response", "resolve"):
             column = sla.metrics[metric]
             if column.state[i] in (LATE, BREACHED):
@@ -364,28 +379,47 @@ def _breaches(cols: _Columns, sla: SlaResult, rows: np.ndarray) -> list[dict]:
     return found
 
 
-def _care(result: Figures, cares: list[tuple[str, SheetTable]], period: Period) -> None:
+@dataclass(frozen=True)
+class _CareRow:
+    planned: date
+    finished: datetime | None
+    due: datetime
+    customer: tuple[str, str]
+    reason: str
+
+
+def care_rows(cares: list[tuple[str, SheetTable]]) -> list[_CareRow]:
+    """The care rows with a planned day, read once for every period a report counts.
+    `cares`: each team's 客户关怀 (a customer is a customer of one team)."""
+    found = []
+    for team, care in cares:
+        days, finished, due = (care.column(k) for k in ("care_date", "done", "due"))
+        customers, reasons = care.column("customer_id"), care.column("reason")
+        for i, day in enumerate(days):
+            planned = parse_time(day).value
+            if planned:
+                done = parse_time(finished[i]).value
+                found.append(_CareRow(planned.date(), done, parse_time(due[i]).value or planned if done else planned,
+                                      (team, as_text(customers[i])), as_text(reasons[i]) or "—"))
+    return found
+
+
+def _care(result: Figures, rows: list[_CareRow], period: Period) -> None:
     """Coverage (customers with care planned in the period whose care was done), on-time rate, and
-    both by 关怀事由. `cares`: each team's 客户关怀 (a customer is a customer of one team)."""
+    both by 关怀事由."""
     planned, done, on_time = set(), set(), []
     by_reason: dict[str, dict[str, int]] = defaultdict(lambda: {"planned": 0, "done": 0, "on_time": 0})
-    for team, care in cares:
-        for i in range(len(care)):
-            row = care.row(i)
-            planned_day = parse_time(row.get("care_date")).value
-            if not planned_day or not period.start <= planned_day.date() < period.end:
-                continue
-            finished = parse_time(row.get("done")).value
-            customer = (team, as_text(row.get("customer_id")))
-            reason = by_reason[as_text(row.get("reason")) or "—"]
-            planned.add(customer)
-            reason["planned"] += 1
-            if finished:
-                done.add(customer)
-                due = parse_time(row.get("due")).value or planned_day
-                on_time.append(finished.date() <= due.date())
-                reason["done"] += 1
-                reason["on_time"] += on_time[-1]
+    for row in rows:
+        if not period.start <= row.planned < period.end:
+            continue
+        reason = by_reason[row.reason]
+        planned.add(row.customer)
+        reason["planned"] += 1
+        if row.finished:
+            done.add(row.customer)
+            on_time.append(row.finished.date() <= row.due.date())
+            reason["done"] += 1
+            reason["on_time"] += on_time[-1]
     result.care_coverage, result.bases["care_coverage"] = share(len(done & planned), len(planned)), len(planned)
     result.care_on_time, result.bases["care_on_time"] = share(sum(on_time), len(on_time)), len(on_time)
     result.care_by_reason = dict(by_reason)
@@ -414,7 +448,8 @@ class TeamRecords:
     care: SheetTable | None = None
 
 
-def _both(cols: _Columns, sla: SlaResult, period: Period, reopened: set, cares: list) -> tuple[Figures, Figures]:
+def _both(cols: _Columns, sla: SlaResult, period: Period, reopened: set,
+          cares: list[_CareRow] | None) -> tuple[Figures, Figures]:
     current = figures(cols, sla, period, reopened, cares)
     if period.kind == "quarter":
         for part in period.months():
@@ -430,8 +465,16 @@ def _both(cols: _Columns, sla: SlaResult, period: Period, reopened: set, cares: 
 def report_figures(table: SheetTable, vocab: Vocabulary, sla: SlaResult, period: Period,
                    timelines_reopened: set[str], care: SheetTable | None = None) -> tuple[Figures, Figures]:
     """This period's figures and the previous period's, from the same columns."""
-    cares = [("", care)] if care is not None else []
-    return _both(_Columns(table, vocab), sla, period, timelines_reopened, cares)
+    return periods_figures(table, vocab, sla, [period], timelines_reopened, care)[0]
+
+
+def periods_figures(table: SheetTable, vocab: Vocabulary, sla: SlaResult, periods: list[Period],
+                    timelines_reopened: set[str], care: SheetTable | None = None) -> list[tuple[Figures, Figures]]:
+    """`report_figures` for each period, the columns read once for all of them (a month's and a
+    quarter's report, built by the same run)."""
+    cols = _Columns(table, vocab)
+    cares = care_rows([("", care)]) if care is not None else None
+    return [_both(cols, sla, period, timelines_reopened, cares) for period in periods]
 
 
 def department_figures(teams: list[TeamRecords], period: Period) -> tuple[Figures, Figures]:
@@ -440,7 +483,8 @@ def department_figures(teams: list[TeamRecords], period: Period) -> tuple[Figure
     cols = _Columns.joined([_Columns(team.table, team.vocab, team.team) for team in teams])
     sla = _joined_sla([team.sla for team in teams])
     reopened = {(team.team, ticket) for team in teams for ticket in team.reopened}
-    return _both(cols, sla, period, reopened, [(team.team, team.care) for team in teams if team.care is not None])
+    cares = [(team.team, team.care) for team in teams if team.care is not None]
+    return _both(cols, sla, period, reopened, care_rows(cares) if cares else None)
 
 
 def _joined_sla(parts: list[SlaResult]) -> SlaResult:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
-from servicebook.domain.report import Figures, Period, last_full_month, report_figures
+from servicebook.domain.report import Figures, Period, last_full_month, periods_figures
 from servicebook.edits import BuiltSheet, Edits
 from servicebook.jobs import sla as sla_job
 from servicebook.jobs.session import Session
@@ -52,22 +52,28 @@ def reopened_tickets(session: Session, computed: sla_job.Computed) -> set[str]:
 def report_edits(session: Session, edits: Edits, period: Period | None = None,
                  sla: sla_job.Computed | None = None) -> ReportReport:
     """`sla`: the run's SLA when an earlier step computed it (else it is computed here)."""
+    return reports_edits(session, edits, [period or last_full_month(session.now.date())], sla)[0]
+
+
+def reports_edits(session: Session, edits: Edits, periods: list[Period],
+                  sla: sla_job.Computed | None = None) -> list[ReportReport]:
+    """`report_edits` for each period, the records read once for all (a month's and a quarter's)."""
     from servicebook.sheets.report import ReportMeta, build_report_sheet  # openpyxl: only when a report is due
 
-    table = session.records()
-    period = period or last_full_month(session.now.date())
     computed = sla or sla_job.compute(session)
-    current, previous = report_figures(table, session.book.vocab, computed.result, period,
-                                       reopened_tickets(session, computed), session.book.table("care"))
-    settings = session.settings
+    figures = periods_figures(session.records(), session.book.vocab, computed.result, periods,
+                              reopened_tickets(session, computed), session.book.table("care"))
     clock = t(f"report.clock.{computed.settings.clock}")
-    meta = ReportMeta(settings["team_name"], clock, session.now, t(f"report.kind.{period.kind}"))
-    title = sheet_title(period)
-    skipped = _nothing_to_report(period, current.received, session.now.date())
-    if skipped is None:
-        edits.built_sheets.append(BuiltSheet(title, partial(build_report_sheet, current=current, previous=previous,
-                                                            meta=meta)))
-    return ReportReport(title, current, previous, skipped)
+    reports = []
+    for period, (current, previous) in zip(periods, figures, strict=True):
+        meta = ReportMeta(session.settings["team_name"], clock, session.now, t(f"report.kind.{period.kind}"))
+        title = sheet_title(period)
+        skipped = _nothing_to_report(period, current.received, session.now.date())
+        if skipped is None:
+            edits.built_sheets.append(BuiltSheet(title, partial(build_report_sheet, current=current,
+                                                                previous=previous, meta=meta)))
+        reports.append(ReportReport(title, current, previous, skipped))
+    return reports
 
 
 def _nothing_to_report(period: Period, received: int, today) -> str | None:

@@ -31,7 +31,7 @@ from servicebook.jobs.mail import MailReport
 from servicebook.jobs.mail.log_sheet import log_edits
 from servicebook.jobs.number import NumberReport
 from servicebook.jobs.pipeline import INTAKE_STEPS, Results, run_steps
-from servicebook.jobs.report import ReportReport, report_edits, sheet_title
+from servicebook.jobs.report import ReportReport, reports_edits, sheet_title
 from servicebook.jobs.session import Session, open_session
 from servicebook.jobs.sla import SlaReport
 from servicebook.jobs.sync import SyncReport
@@ -105,7 +105,7 @@ def run(session: Session, report_period: Period | None = None, quarter: Period |
     sla = rows.sla.computed
     outgoing, recovered = mail_job.plan(session, sla)
     note_held(edits, session.records(), outgoing.held)
-    reported, quarterly = (_due_edits(session, edits, period, sla) for period in (report_period, quarter))
+    reported, quarterly = _due_edits(session, edits, (report_period, quarter), sla)
     backup = session.save(edits)
     if rows.intake is not None:
         intake_job.commit(session, rows.intake)
@@ -125,11 +125,17 @@ def _sync(session: Session) -> SyncReport | None:
         return None
 
 
-def _due_edits(session: Session, edits: Edits, period: Period | None, sla) -> ReportReport | None:
-    """A due report's sheet; None when none is due or the period had no records (nothing to
+def _due_edits(session: Session, edits: Edits, periods: tuple[Period | None, ...],
+               sla) -> list[ReportReport | None]:
+    """Each due report's sheet; None for one not due or whose period had no records (nothing to
     report, and nothing to say every night)."""
-    reported = report_edits(session, edits, period, sla) if period else None
-    return None if reported is None or reported.skipped else reported
+    due = [period for period in periods if period]
+    reported = iter(reports_edits(session, edits, due, sla) if due else [])
+    return [_unless_skipped(next(reported)) if period else None for period in periods]
+
+
+def _unless_skipped(reported: ReportReport) -> ReportReport | None:
+    return None if reported.skipped else reported
 
 
 def _place_intake(session: Session, rows: Results) -> None:
