@@ -324,3 +324,42 @@ def test_a_column_of_few_words_is_one_object_per_word_and_numbers_stay_numbers(t
     assert len({id(v) for v in words}) == 3 and len(words) == 60
     assert [(type(v), v) for v in mixed] == [(float, 1.0), (bool, True), (str, "是"), (float, 2.5)] * 15
     assert len({id(v) for v in names}) == 60
+
+
+@pytest.mark.parametrize("chunk", [1 << 20, 4096])   # as read; the rows' end many chunks on
+def test_where_the_rows_lie_is_found_by_the_read_as_the_writer_would_find_it(tmp_path, monkeypatch, chunk):
+    """The scan before a read finds where each sheet's rows lie and the XML around them — what the
+    part writer otherwise reads a large part through once more to find: the same for every sheet
+    of the Excel-written workbooks and the demo; none for a sheet with no rows (`<sheetData/>`)."""
+    import re
+    from datetime import datetime
+
+    from servicebook.demo.build import DemoSize, generate, write_demo
+    from servicebook.xlsx import scan
+    from servicebook.xlsx.parts.package import Package
+    from servicebook.xlsx.parts.sheet import _surroundings, _without_rows
+
+    demo = tmp_path / "客服工作簿.xlsx"
+    write_demo(demo, generate(datetime(2024, 6, 3, 9), DemoSize(records=300, customers=60), seed=3), definition())
+    monkeypatch.setattr(scan, "CHUNK", chunk)
+    found = absent = 0
+    for path in [*sorted(CORPUS.glob("*.xlsx")), demo]:
+        package = Package(path)
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if not re.fullmatch(r"xl/worksheets/[^/]+\.xml", info.filename):
+                    continue
+                data = archive.read(info)
+                prefix, head, tail, rows = _surroundings([data])
+                for measured in (scan.scan_sheet(archive, info.filename), scan.sheet_specials(archive, info.filename)):
+                    known = scan.KnownRows.of(measured, info)
+                    if known is None:
+                        assert rows[0] == rows[1], (path.name, info.filename)
+                        absent += 1
+                        continue
+                    assert (known.prefix, known.outside, (known.start, known.end)) == \
+                        (prefix, _without_rows(prefix, head, tail), rows), (path.name, info.filename)
+                    assert (known.crc, known.size) == (info.CRC, info.file_size)
+                    found += 1
+        package.close()
+    assert (found, absent) == (2 * 70, 2 * 14)   # 84 sheets, 14 with no rows; two scans of each

@@ -180,7 +180,8 @@ def open_session(path: Path, *, now: datetime | None = None, writing: bool = Tru
             resources.enter_context(Sidecar(path).writer())
         writer = FileWriter(path, definition(), Sidecar(path).backups, 0) if writing else None
         with stage(t("progress.reading")):
-            book = load_book(path, definition(), known_extents(Sidecar(path)))
+            book = load_book(path, definition(), known_extents(Sidecar(path)),
+                             writer.known_rows if writer else None)
         if book.settings.errors:
             raise CannotRun(t("open.bad_settings"), [p.describe() for p in book.settings.errors])
         if writer is not None:

@@ -13,7 +13,7 @@ from servicebook.text import t
 from servicebook.xlsx.lock import ensure_not_open
 from servicebook.xlsx.parts.writer import write_edits
 from servicebook.xlsx.save import replace_atomically
-from servicebook.xlsx.scan import KnownExtent
+from servicebook.xlsx.scan import KnownExtent, KnownRows
 
 
 def fingerprint(path: Path) -> tuple[int, int]:
@@ -35,6 +35,7 @@ class FileWriter:
         self.fingerprint = fingerprint(path)
         self.changed = False   # whether any write so far replaced the file (an identical result does not)
         self.extents: dict[str, KnownExtent] = {}   # of the sheets the last write patched, by part
+        self.known_rows: dict[str, KnownRows] = {}   # where the rows lie in the file as read, by part
 
     def write(self, edits: Edits, backup: bool = True) -> Path | None:
         """Returns the backup of the previous version (None when `backup` is False)."""
@@ -50,6 +51,6 @@ class FileWriter:
 
     def _write(self, edits: Edits, target: Path) -> bool:
         """True: the engine read back what it wrote (the part writer does; the tests' openpyxl one not)."""
-        extents = self.engine(self.path, target, edits=edits, definition=self.definition)
+        extents = self.engine(self.path, target, edits=edits, definition=self.definition, known_rows=self.known_rows)
         self.extents = extents or {}
         return extents is not None

@@ -31,7 +31,16 @@ from servicebook.xlsx.inspect import SUFFIXES, ensure_workbook
 from servicebook.xlsx.layout import read_layout
 from servicebook.xlsx.parts.book import BookPart
 from servicebook.xlsx.parts.package import Package
-from servicebook.xlsx.scan import Extent, KnownExtent, SheetScan, readable, scan_sheet, sheet_extent, sheet_specials
+from servicebook.xlsx.scan import (
+    Extent,
+    KnownExtent,
+    KnownRows,
+    SheetScan,
+    readable,
+    scan_sheet,
+    sheet_extent,
+    sheet_specials,
+)
 
 __all__ = ["SUFFIXES", "CalamineSource", "ensure_workbook", "load_book"]
 
@@ -289,18 +298,32 @@ class CalamineSource:
         scan = self._scan(title)
         return scan.formulas if scan else {}
 
+    def known_rows(self) -> dict[str, KnownRows]:
+        """Where the rows of each sheet read so far lie in its part, by part (see KnownRows)."""
+        found = {}
+        for title, scan in self._scans.items():
+            part = self._part(title)
+            if scan is not None and part and (rows := KnownRows.of(scan, self.package.zip.getinfo(part))):
+                found[part] = rows
+        return found
+
     def layout(self, title: str) -> SheetLayout:
         scan, part = self._scan(title), self.parts.sheet_part(title)
         return read_layout(self.package, part, scan.outside) if scan and part else EMPTY_LAYOUT
 
 
-def load_book(path: Path, definition: WorkbookDef, known: Mapping[str, KnownExtent] | None = None) -> Book:
-    """The workbook read; `known`: the extents of sheets the tool wrote, by part (see CalamineSource)."""
+def load_book(path: Path, definition: WorkbookDef, known: Mapping[str, KnownExtent] | None = None,
+              rows: dict[str, KnownRows] | None = None) -> Book:
+    """The workbook read; `known`: the extents of sheets the tool wrote, by part (see CalamineSource);
+    `rows`, when given, is filled with where the sheets' rows lie (what a write of the file can use)."""
     ensure_workbook(path)
     source = CalamineSource(path, known)
     try:
         source.prefetch(read_whole(definition, source.titles))
-        return read_book(definition, source)
+        book = read_book(definition, source)
+        if rows is not None:
+            rows.update(source.known_rows())
+        return book
     finally:
         source.close()
 

@@ -58,19 +58,47 @@ class SheetScan:
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column), 1-based -> text
     errors: dict[tuple[int, int], str] = field(default_factory=dict)    # (row, column) -> "#N/A"
     outside: bytes = b""     # the worksheet without its rows: columns, merges, validations, formats…
+    # Where the rows lie in the part: (just after the sheetData tag, its closing tag), with the
+    # namespace prefix; None when not found in one pass (an empty sheet, a tag past the first chunk).
+    rows_at: tuple[int, int] | None = None
+    prefix: bytes = b""
 
 
 @dataclass(frozen=True)
-class KnownExtent:
-    """A part's extent with the CRC-32 and size of the bytes it was measured on: a part whose zip
-    directory says the same holds those bytes, and is not inflated again to measure it."""
+class _Measured:
+    """What was found in a part, with the CRC-32 and size of the bytes it was found in: a part whose
+    zip directory says the same holds those bytes, and is not inflated again to find it."""
 
     crc: int
     size: int
-    extent: Extent
 
     def fits(self, info: zipfile.ZipInfo) -> bool:
         return (info.CRC, info.file_size) == (self.crc, self.size)
+
+
+@dataclass(frozen=True)
+class KnownExtent(_Measured):
+    """A part's extent, measured as it was read or written."""
+
+    extent: Extent
+
+
+@dataclass(frozen=True)
+class KnownRows(_Measured):
+    """Where a part's rows lie (`start` just after its sheetData tag, `end` at the closing tag) and
+    the part without them (`outside`, as SheetScan has it), found as it was read: the part writer
+    need not read a large part through once more to find them before it patches its rows."""
+
+    prefix: bytes
+    outside: bytes
+    start: int
+    end: int
+
+    @classmethod
+    def of(cls, scan: SheetScan, info: zipfile.ZipInfo) -> KnownRows | None:
+        if scan.rows_at is None:
+            return None
+        return cls(info.CRC, info.file_size, scan.prefix, scan.outside, *scan.rows_at)
 
 
 def _letters(text: bytes) -> int:
@@ -136,6 +164,7 @@ def _scan(archive: zipfile.ZipFile, part: str, *, extent: bool, specials: bool) 
     tracker = ExtentTracker.for_size(archive.getinfo(part).file_size)
     scan = SheetScan(Extent(1, 1))
     head, after = b"", None    # the XML before <sheetData>, and from </sheetData> on
+    start, base = None, 0      # where the rows start; where `data` starts in the part
     with archive.open(part) as stream:
         while chunk := stream.read(CHUNK):
             if extent:
@@ -148,11 +177,15 @@ def _scan(archive: zipfile.ZipFile, part: str, *, extent: bool, specials: bool) 
                 prefix = (found.group(1) or b"") if found else b""
                 opening = data.find(b"<" + prefix + b"sheetData")
                 head = data[:opening] if opening >= 0 else b""
+                start = _rows_start(data, opening)
             if after is not None:
                 after += chunk
             elif (closing := data.find(b"</" + prefix + b"sheetData>")) >= 0:
                 after = data[closing:]
+                if start is not None:
+                    scan.rows_at, scan.prefix = (start, base + closing), prefix
             _specials(data, prefix, scan)
+            base += len(data) - min(TAIL, len(data))
             tail = data[-TAIL:]
     if specials:
         scan.outside = _outside(head, after, tail, prefix or b"")
@@ -225,6 +258,13 @@ def _last_row(data: bytes) -> int:
 def _read_again(archive: zipfile.ZipFile, part: str, tracker: ExtentTracker) -> Extent:
     pattern = _FAR_REF if tracker.far else _ANY_REF
     return Extent(max(tracker.rows, 1), _farthest(archive, part, pattern))
+
+
+def _rows_start(data: bytes, opening: int) -> int | None:
+    """Just after the sheetData tag at `opening`, when it opens rows (not `<sheetData/>`) and is
+    whole in `data`."""
+    close = data.find(b">", opening) if opening >= 0 else -1
+    return close + 1 if close > 0 and data[close - 1:close] != b"/" else None
 
 
 def _outside(head: bytes, after: bytes | None, tail: bytes, prefix: bytes) -> bytes:

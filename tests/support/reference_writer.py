@@ -13,7 +13,8 @@ from servicebook.sheets.edits import apply_edits
 from servicebook.xlsx.file_writer import FileWriter
 
 
-def openpyxl_engine(source: Path, target: Path, edits, definition) -> None:
+def openpyxl_engine(source: Path, target: Path, edits, definition, known_rows=None) -> None:
+    """`known_rows` (where the part writer finds rows) means nothing to openpyxl."""
     wb = openpyxl.load_workbook(source)
     apply_edits(wb, edits, definition)
     wb.save(target)

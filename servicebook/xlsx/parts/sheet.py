@@ -16,6 +16,7 @@ from servicebook.xlsx.parts.cells import column_letter
 from servicebook.xlsx.parts.rows import CellLooks, RowPatcher, RowsResult, row_blocks
 from servicebook.xlsx.parts.sheet_xml import SheetXml
 from servicebook.xlsx.parts.styles import StyleSheet
+from servicebook.xlsx.scan import KnownRows
 
 _SHEET_DATA = re.compile(rb"<((?:\w+:)?)sheetData\b[^>]*?(/>|>)")
 
@@ -49,25 +50,31 @@ class SheetPatcher:
             rows = (match.end(), close)
             tail = data[close + len(closing):]
         # The rows stay where they are in `data` (on a large sheet, a copy is hundreds of megabytes).
-        self._setup(prefix, data[:match.start()], tail, styles, date1904,
+        self._setup(prefix, _without_rows(prefix, data[:match.start()], tail), styles, date1904,
                     lambda patcher, cells: patcher.patch(data, cells, *rows))
 
     @classmethod
-    def streamed(cls, chunks: Callable[[], Iterable[bytes]], styles: StyleSheet, date1904: bool) -> SheetPatcher:
+    def streamed(cls, chunks: Callable[[], Iterable[bytes]], styles: StyleSheet, date1904: bool,
+                 known: KnownRows | None = None) -> SheetPatcher:
         """A part too large to hold whole, given as the blocks it inflates into (`chunks()` reads
-        it again from its start): read through once for what surrounds its rows, then once more as
-        its rows are patched, a block of whole rows at a time."""
-        prefix, head, tail, (start, end) = _surroundings(chunks())
+        it again from its start): read through once for what surrounds its rows — unless `known`
+        says, found as the part was read — then once more as its rows are patched, a block of
+        whole rows at a time."""
+        if known is None:
+            prefix, head, tail, (start, end) = _surroundings(chunks())
+            outside = _without_rows(prefix, head, tail)
+        else:
+            prefix, outside, start, end = known.prefix, known.outside, known.start, known.end
         patcher = cls.__new__(cls)
         tag = b"<" + prefix + b"row"
-        patcher._setup(prefix, head, tail, styles, date1904,
+        patcher._setup(prefix, outside, styles, date1904,
                        lambda rows, cells: rows.patch_blocks(row_blocks(chunks(), start, end, tag), cells))
         return patcher
 
-    def _setup(self, prefix: bytes, head: bytes | bytearray, tail: bytes | bytearray, styles: StyleSheet,
-               date1904: bool, rows: Callable[[RowPatcher, RowEdits], Iterator[bytes | memoryview]]) -> None:
+    def _setup(self, prefix: bytes, outside: bytes, styles: StyleSheet, date1904: bool,
+               rows: Callable[[RowPatcher, RowEdits], Iterator[bytes | memoryview]]) -> None:
         self.styles, self.date1904, self.prefix, self._rows = styles, date1904, prefix.decode(), rows
-        self.xml = SheetXml(etree.fromstring(bytes(head) + f"<{self.prefix}sheetData/>".encode() + bytes(tail)))
+        self.xml = SheetXml(etree.fromstring(outside))
 
     def patch(self, edits: SheetEdits) -> PatchResult:
         looks = CellLooks(edits.formats, {}, self.xml.column_styles(), edits.masked)
@@ -104,6 +111,11 @@ class SheetPatcher:
             self.xml.add_prompt(f"{letter}{edits.header_row + 1}:{letter}{LAST_ROW}", computed_prompt(new.help))
         if edits.new_columns and edits.excel_table is None:   # a Table keeps its own filter (tables.py)
             self.xml.widen_filter(edits.header_row, max(n.col for n in edits.new_columns))
+
+
+def _without_rows(prefix: bytes, head: bytes | bytearray, tail: bytes | bytearray) -> bytes:
+    """The part with an empty sheetData where its rows were (what SheetScan.outside holds)."""
+    return bytes(head) + b"<" + prefix + b"sheetData/>" + bytes(tail)
 
 
 def _closing(prefix: bytes) -> bytes:

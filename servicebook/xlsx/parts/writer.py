@@ -8,6 +8,7 @@ other part — drawings, comments, VBA, slicers, the team's other sheets — is 
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from lxml import etree
@@ -22,16 +23,17 @@ from servicebook.xlsx.parts.sheet import SheetPatcher
 from servicebook.xlsx.parts.styles import StyleSheet
 from servicebook.xlsx.parts.tables import grow_table
 from servicebook.xlsx.parts.transplant import Transplant, owned_titles, scratch_workbook
-from servicebook.xlsx.scan import ExtentTracker, KnownExtent
+from servicebook.xlsx.scan import ExtentTracker, KnownExtent, KnownRows
 from servicebook.xlsx.xml import NS, parse
 
 STREAM_OVER = 32 << 20
 
 
-def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDef) -> dict[str, KnownExtent]:
+def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDef,
+                known_rows: Mapping[str, KnownRows] | None = None) -> dict[str, KnownExtent]:
     """Write `source` with `edits` into `target`, which the package reads back. Returns the extent
     of each sheet it patched (by part), measured as it was written: what the next read of the file
-    need not measure again."""
+    need not measure again. `known_rows`: where the rows of parts lie, found as the file was read."""
     package = Package(source)
     try:
         book = BookPart(package)
@@ -50,7 +52,7 @@ def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDe
                 continue
             part = book.sheet_part(title)
             tracker = ExtentTracker.for_size(package.size(part))   # its source's size: about the size written
-            result = _patcher(package, part, styles, book.date1904).patch(sheet)
+            result = _patcher(package, part, styles, book.date1904, (known_rows or {}).get(part)).patch(sheet)
             package.put_stream(part, result.data, tracker.feed)   # the part as read goes here, before the next is read
             if (extent := tracker.extent()) is not None:
                 extents[part] = KnownExtent(*package.checksum(part), extent)
@@ -78,12 +80,16 @@ def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDe
         package.close()
 
 
-def _patcher(package: Package, part: str, styles: StyleSheet, date1904: bool) -> SheetPatcher:
-    """A sheet larger than `STREAM_OVER` is read through twice a few megabytes at a time, never held
-    whole (at 100,000 records its XML is 170-230 MB: held, it was the run's peak); a smaller one is
-    read once into one buffer (inflating twice would cost a day's rerun more than it saves)."""
+def _patcher(package: Package, part: str, styles: StyleSheet, date1904: bool,
+             known: KnownRows | None) -> SheetPatcher:
+    """A sheet larger than `STREAM_OVER` is read through a few megabytes at a time, never held whole
+    (at 100,000 records its XML is 170-230 MB: held, it was the run's peak) — twice, unless where
+    its rows lie is `known` from the read of these very bytes; a smaller one is read once into one
+    buffer (inflating twice would cost a day's rerun more than it saves)."""
     if package.size(part) > STREAM_OVER:
-        return SheetPatcher.streamed(lambda: package.stream(part), styles, date1904)
+        if known is not None and not (part not in package.changed and known.fits(package.zip.getinfo(part))):
+            known = None   # the part is not the one read
+        return SheetPatcher.streamed(lambda: package.stream(part), styles, date1904, known)
     return SheetPatcher(package.read_large(part), styles, date1904)
 
 
