@@ -96,11 +96,24 @@ def test_an_exception_while_writing_leaves_the_original_intact(tmp_path, cli, mo
     assert [p.name for p in (tmp_path / "客服工作簿.servicebook").iterdir()] == ["run.lock"]
 
 
-@pytest.mark.parametrize("member", ["xl/worksheets/sheet1.xml", "docProps/app.xml"])
+def _deflated_side_by_side(monkeypatch) -> None:
+    """Parts of more than 1,000 bytes deflated in chunks side by side, as a large sheet is."""
+    from servicebook.xlsx.parts import package
+
+    monkeypatch.setattr(package, "DEFLATE_CHUNK", 1000)
+    monkeypatch.setattr(package.os, "cpu_count", lambda: 4)
+
+
+@pytest.mark.parametrize("member, large", [("xl/worksheets/sheet1.xml", False), ("xl/worksheets/sheet1.xml", True),
+                                           ("docProps/app.xml", False)])
 def test_a_damaged_byte_in_what_was_written_is_caught_before_the_original_is_replaced(tmp_path, cli, monkeypatch,
-                                                                                     member):
+                                                                                     member, large):
     """The written copy is read back before it replaces anything: a part written afresh (the records
-    sheet) by its CRC, a part carried over (docProps/app.xml) byte for byte against the original."""
+    sheet) by its CRC — or, deflated side by side like a large sheet and inflated again as it was
+    made, byte for byte against what was made — a part carried over (docProps/app.xml) byte for
+    byte against the original."""
+    if large:
+        _deflated_side_by_side(monkeypatch)
     path = team_workbook(tmp_path, [good_record(phone="13812345678")])
     before = path.read_bytes()
     write_to = Package._write_to
@@ -121,6 +134,38 @@ def test_a_damaged_byte_in_what_was_written_is_caught_before_the_original_is_rep
     result = cli("validate", path, "--now", NOW)
     assert result.code == 2
     assert result.err.strip() == f"无法运行：生成的文件校验失败，原文件未改动：{member}"   # the part named
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob(".~servicebook-*"))
+
+
+@pytest.mark.parametrize("damage", ["a byte changed", "cut short", "ended"])
+def test_a_chunk_deflated_wrong_is_caught_as_it_is_made(tmp_path, cli, monkeypatch, damage):
+    """A large part is inflated again as its chunks are deflated: a chunk that would not inflate to
+    what it was made from (a byte changed, a chunk cut short, one that ends the stream early) stops
+    the write, naming the part, before anything is replaced."""
+    from servicebook.xlsx.parts import package
+
+    _deflated_side_by_side(monkeypatch)
+    path = team_workbook(tmp_path, [good_record(phone="13812345678") for _ in range(20)])
+    before = path.read_bytes()
+    deflate, made = package._deflate_chunk, []
+
+    def wrong(chunk):
+        deflated = deflate(chunk)
+        made.append(deflated)
+        if len(made) != 2:
+            return deflated
+        if damage == "a byte changed":
+            return deflated[:10] + bytes([deflated[10] ^ 0x01]) + deflated[11:]
+        if damage == "cut short":
+            return deflated[:-6]
+        final = package.zlib.compressobj(package.LEVEL, package.zlib.DEFLATED, -15)
+        return final.compress(chunk) + final.flush()   # a last block in the middle of the stream
+
+    monkeypatch.setattr(package, "_deflate_chunk", wrong)
+    result = cli("validate", path, "--now", NOW)
+    assert result.code == 2
+    assert result.err.strip() == "无法运行：生成的文件校验失败，原文件未改动：xl/worksheets/sheet1.xml"
     assert path.read_bytes() == before
     assert not list(tmp_path.glob(".~servicebook-*"))
 

@@ -32,6 +32,10 @@ DEFLATERS = 4
 _FINAL_BLOCK = b"\x03\x00"   # an empty last block: what ends the stream after the chunks
 
 
+class NotAsMade(zipfile.BadZipFile):
+    """A part that did not come out as it was made, by its name: the new file is not used."""
+
+
 def rels_name(part: str) -> str:
     folder, name = posixpath.split(part)
     return posixpath.join(folder, "_rels", name + ".rels")
@@ -144,7 +148,10 @@ class Package:
         size), never whole, and the part it was made from can go before the next is read. `watch`
         is handed the part's bytes in order, a few megabytes at a time, before they are deflated."""
         self.removed.discard(name)
-        self.changed[name] = _deflate_now(pieces, watch)
+        try:
+            self.changed[name] = _deflate_now(pieces, watch)
+        except _Misdeflated:
+            raise NotAsMade(name) from None
 
     def checksum(self, name: str) -> tuple[int, int]:
         """(CRC-32, size) of a part put as a stream: what the zip directory will say of it."""
@@ -225,7 +232,11 @@ class Package:
         with zipfile.ZipFile(target) as written:
             for info in written.infolist():
                 try:
-                    _check_member(self.zip, carried.get(info.filename), written, info)
+                    made = self.changed.get(info.filename)
+                    if isinstance(made, Deflated) and made.checked:
+                        _check_as_made(written, info, made)
+                    else:
+                        _check_member(self.zip, carried.get(info.filename), written, info)
                 except (zipfile.BadZipFile, zlib.error, EOFError) as error:
                     raise zipfile.BadZipFile(info.filename) from error
 
@@ -241,6 +252,26 @@ def _check_member(source_zip: zipfile.ZipFile, source: zipfile.ZipInfo | None, w
                 pass
     elif not _same_bytes(source_zip, source, written, info):
         raise zipfile.BadZipFile("differs from the source")
+
+
+def _check_as_made(archive: zipfile.ZipFile, info: zipfile.ZipInfo, made: Deflated) -> None:
+    """A part inflated again as it was made: the file holds its bytes, CRC and size as made."""
+    if (info.CRC, info.file_size, info.compress_size) != (made.crc, made.size, sum(map(len, made.chunks))) \
+            or not _same_content(made.chunks, _raw(archive, info)):
+        raise zipfile.BadZipFile("not the part that was written")
+
+
+def _same_content(left: Iterable[bytes], right: Iterable[bytes]) -> bool:
+    """Two byte streams equal, however each is cut into chunks (neither is joined: at 100,000
+    records a large part's deflate stream is 40 MB)."""
+    a, b = filter(None, left), filter(None, right)
+    x, y = memoryview(next(a, b"")), memoryview(next(b, b""))
+    while x and y:
+        n = min(len(x), len(y))
+        if x[:n] != y[:n]:
+            return False
+        x, y = x[n:] or memoryview(next(a, b"")), y[n:] or memoryview(next(b, b""))
+    return not x and not y
 
 
 def _check_deflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
@@ -267,6 +298,7 @@ class Deflated:
     chunks: list[bytes]
     crc: int
     size: int
+    checked: bool = False   # inflated again as it was made: the written bytes need only be compared
 
 
 def _deflate_now(pieces: Iterable[bytes | memoryview], watch: Callable[[bytes], None] | None = None) -> Deflated:
@@ -283,8 +315,51 @@ def _deflate_now(pieces: Iterable[bytes | memoryview], watch: Callable[[bytes], 
         chunks.append(deflater.flush())
         return Deflated(chunks, crc, size)
     sizes = zipfile.ZipInfo()
-    chunks = list(_deflate_side_by_side(itertools.chain([first], batches), workers, sizes))
-    return Deflated(chunks, sizes.CRC, sizes.file_size)
+    with _Reinflated() as again:
+        made = _deflate_side_by_side(itertools.chain([first], batches), workers, sizes)
+        chunks = [again.feed(chunk) for chunk in made]
+        again.check(sizes.CRC, sizes.file_size)
+    return Deflated(chunks, sizes.CRC, sizes.file_size, checked=True)
+
+
+class _Misdeflated(Exception):
+    """A deflate stream that does not inflate to what was deflated."""
+
+
+class _Reinflated:
+    """A deflate stream inflated again as it is made, in order, on a thread of its own (zlib lets go
+    of the GIL): the read-back check of a large part, done beside the work that makes it."""
+
+    def __init__(self):
+        self._inflater, self.crc, self.size = zlib.decompressobj(-15), 0, 0
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="servicebook-reinflate")
+        self._last, self._failed = None, False
+
+    def __enter__(self) -> _Reinflated:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def feed(self, chunk: bytes) -> bytes:
+        self._last = self._pool.submit(self._take, chunk)
+        return chunk
+
+    def _take(self, chunk: bytes) -> None:
+        if self._failed:
+            return
+        try:
+            data = self._inflater.decompress(chunk)
+        except zlib.error:
+            self._failed = True
+            return
+        self.crc, self.size = zlib.crc32(data, self.crc), self.size + len(data)
+
+    def check(self, crc: int, size: int) -> None:
+        if self._last is not None:
+            self._last.result()
+        if self._failed or not self._inflater.eof or self._inflater.unused_data or (self.crc, self.size) != (crc, size):
+            raise _Misdeflated()
 
 
 def _write(out: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | Deflated) -> None:

@@ -18,7 +18,7 @@ from servicebook.edits import Edits
 from servicebook.errors import CannotRun
 from servicebook.text import t
 from servicebook.xlsx.parts.book import BookPart
-from servicebook.xlsx.parts.package import Package
+from servicebook.xlsx.parts.package import NotAsMade, Package
 from servicebook.xlsx.parts.sheet import SheetPatcher
 from servicebook.xlsx.parts.styles import StyleSheet
 from servicebook.xlsx.parts.tables import grow_table
@@ -53,7 +53,10 @@ def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDe
             part = book.sheet_part(title)
             tracker = ExtentTracker.for_size(package.size(part))   # its source's size: about the size written
             result = _patcher(package, part, styles, book.date1904, (known_rows or {}).get(part)).patch(sheet)
-            package.put_stream(part, result.data, tracker.feed)   # the part as read goes here, before the next is read
+            try:
+                package.put_stream(part, result.data, tracker.feed)   # the part as read goes, before the next is read
+            except NotAsMade as error:
+                raise CannotRun(t("save.corrupt", error=str(error))) from error
             if (extent := tracker.extent()) is not None:
                 extents[part] = KnownExtent(*package.checksum(part), extent)
             table = sheet.excel_table
