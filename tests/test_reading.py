@@ -337,7 +337,7 @@ def test_where_the_rows_lie_is_found_by_the_read_as_the_writer_would_find_it(tmp
     from servicebook.demo.build import DemoSize, generate, write_demo
     from servicebook.xlsx import scan
     from servicebook.xlsx.parts.package import Package
-    from servicebook.xlsx.parts.sheet import _surroundings, _without_rows
+    from servicebook.xlsx.parts.sheet import _surroundings
 
     demo = tmp_path / "客服工作簿.xlsx"
     write_demo(demo, generate(datetime(2024, 6, 3, 9), DemoSize(records=300, customers=60), seed=3), definition())
@@ -358,7 +358,7 @@ def test_where_the_rows_lie_is_found_by_the_read_as_the_writer_would_find_it(tmp
                         absent += 1
                         continue
                     assert (known.prefix, known.outside, (known.start, known.end)) == \
-                        (prefix, _without_rows(prefix, head, tail), rows), (path.name, info.filename)
+                        (prefix, scan.without_rows(prefix, head, tail), rows), (path.name, info.filename)
                     assert (known.crc, known.size) == (info.CRC, info.file_size)
                     found += 1
         package.close()

@@ -274,7 +274,14 @@ def _outside(head: bytes, after: bytes | None, tail: bytes, prefix: bytes) -> by
         head = head or tail[:empty]
     else:
         after = after[len(b"</" + prefix + b"sheetData>"):]
-    return head + b"<" + prefix + b"sheetData/>" + after
+    return without_rows(prefix, head, after)
+
+
+def without_rows(prefix: bytes, head: bytes | bytearray, tail: bytes | bytearray) -> bytes:
+    """A worksheet part with an empty sheetData where its rows were: `head` the XML before the
+    sheetData tag, `tail` what follows its closing tag (SheetScan.outside, and what the part
+    writer parses the rest of a sheet from)."""
+    return bytes(head) + b"<" + prefix + b"sheetData/>" + bytes(tail)
 
 
 def _farthest(archive: zipfile.ZipFile, part: str, pattern: re.Pattern[bytes]) -> int:

@@ -16,7 +16,7 @@ from servicebook.xlsx.parts.cells import column_letter
 from servicebook.xlsx.parts.rows import CellLooks, RowPatcher, RowsResult, row_blocks
 from servicebook.xlsx.parts.sheet_xml import SheetXml
 from servicebook.xlsx.parts.styles import StyleSheet
-from servicebook.xlsx.scan import KnownRows
+from servicebook.xlsx.scan import KnownRows, without_rows
 
 _SHEET_DATA = re.compile(rb"<((?:\w+:)?)sheetData\b[^>]*?(/>|>)")
 
@@ -50,7 +50,7 @@ class SheetPatcher:
             rows = (match.end(), close)
             tail = data[close + len(closing):]
         # The rows stay where they are in `data` (on a large sheet, a copy is hundreds of megabytes).
-        self._setup(prefix, _without_rows(prefix, data[:match.start()], tail), styles, date1904,
+        self._setup(prefix, without_rows(prefix, data[:match.start()], tail), styles, date1904,
                     lambda patcher, cells: patcher.patch(data, cells, *rows))
 
     @classmethod
@@ -62,7 +62,7 @@ class SheetPatcher:
         whole rows at a time."""
         if known is None:
             prefix, head, tail, (start, end) = _surroundings(chunks())
-            outside = _without_rows(prefix, head, tail)
+            outside = without_rows(prefix, head, tail)
         else:
             prefix, outside, start, end = known.prefix, known.outside, known.start, known.end
         patcher = cls.__new__(cls)
@@ -111,11 +111,6 @@ class SheetPatcher:
             self.xml.add_prompt(f"{letter}{edits.header_row + 1}:{letter}{LAST_ROW}", computed_prompt(new.help))
         if edits.new_columns and edits.excel_table is None:   # a Table keeps its own filter (tables.py)
             self.xml.widen_filter(edits.header_row, max(n.col for n in edits.new_columns))
-
-
-def _without_rows(prefix: bytes, head: bytes | bytearray, tail: bytes | bytearray) -> bytes:
-    """The part with an empty sheetData where its rows were (what SheetScan.outside holds)."""
-    return bytes(head) + b"<" + prefix + b"sheetData/>" + bytes(tail)
 
 
 def _closing(prefix: bytes) -> bytes:
