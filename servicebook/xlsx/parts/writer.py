@@ -90,7 +90,7 @@ def _patcher(package: Package, part: str, styles: StyleSheet, date1904: bool,
     its rows lie is `known` from the read of these very bytes; a smaller one is read once into one
     buffer (inflating twice would cost a day's rerun more than it saves)."""
     if package.size(part) > STREAM_OVER:
-        if known is not None and not (part not in package.changed and known.fits(package.zip.getinfo(part))):
+        if known is not None and (part in package.changed or not known.fits(package.zip.getinfo(part))):
             known = None   # the part is not the one read
         return SheetPatcher.streamed(lambda: package.stream(part), styles, date1904, known)
     return SheetPatcher(package.read_large(part), styles, date1904)
