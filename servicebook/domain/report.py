@@ -319,11 +319,10 @@ def _distribution(result: Figures, cols: _Columns, rows: np.ndarray) -> None:
         for tag in _TAG_SPLIT.split(text):
             if tag:
                 tags[tag] += n
-    shown: Counter[str] = Counter()
+    shown: Counter[str] = Counter()   # two numbers masked alike are one tag on the report
     for tag, n in tags.items():
         shown[public(tag)] += n
-    tags = shown
-    result.tags = sorted(tags.items(), key=lambda item: (-item[1], item[0]))[:TOP_TAGS]
+    result.tags = sorted(shown.items(), key=lambda item: (-item[1], item[0]))[:TOP_TAGS]
 
 
 def _sla_by_priority(result: Figures, cols: _Columns, sla: SlaResult, rows: np.ndarray) -> None:
@@ -399,8 +398,9 @@ def care_rows(cares: list[tuple[str, SheetTable]]) -> list[_CareRow]:
             planned = parse_time(day).value
             if planned:
                 done = parse_time(finished[i]).value
-                found.append(_CareRow(planned.date(), done, parse_time(due[i]).value or planned if done else planned,
-                                      (team, as_text(customers[i])), as_text(reasons[i]) or "—"))
+                deadline = (parse_time(due[i]).value or planned) if done else planned   # only a done row is judged
+                found.append(_CareRow(planned.date(), done, deadline, (team, as_text(customers[i])),
+                                      as_text(reasons[i]) or "—"))
     return found
 
 
