@@ -4,12 +4,14 @@ left out as well."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from servicebook.definition import definition
 from servicebook.domain.table import build_table
-from servicebook.edits import Edits, _same, drop_unchanged
+from servicebook.edits import Edits, RowEdits, _same, drop_unchanged
 
 RECORDS = definition().sheet("records")
 HEADER = [c.header for c in RECORDS.template_columns]
@@ -54,10 +56,24 @@ def _flat(row_edits) -> dict[tuple[int, int], object]:
     return {(row, col): value for row in row_edits for col, value in row_edits[row].items()}
 
 
+# Rows are gathered a stretch at a time: the tests' five rows in stretches of one, two, three, all.
+STRETCHES = st.sampled_from([1, 2, 3, RowEdits.STRETCH])
+
+
+@contextmanager
+def _stretch(rows: int):
+    default = RowEdits.STRETCH
+    RowEdits.STRETCH = rows
+    try:
+        yield
+    finally:
+        RowEdits.STRETCH = default
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(st.tuples(st.sampled_from(ROWS), st.sampled_from(EDITED)), VALUES),
-       st.lists(st.one_of(cell_edit, column_edit), max_size=8))
-def test_the_rows_given_the_writer_are_the_last_word_of_each_cell_the_file_does_not_hold(held, operations):
+       st.lists(st.one_of(cell_edit, column_edit), max_size=8), STRETCHES)
+def test_the_rows_given_the_writer_are_the_last_word_of_each_cell_the_file_does_not_hold(held, operations, stretch):
     table = build_table(RECORDS, RECORDS.name, _grid(held))
     assert table.row_numbers == ROWS
     edits = Edits()
@@ -67,8 +83,9 @@ def test_the_rows_given_the_writer_are_the_last_word_of_each_cell_the_file_does_
     key = {col: key for key, col in table.headers.columns.items()}
     expected = {(row, col): value for (row, col), value in last.items()
                 if not _same(table.get(key[col], ROWS.index(row)), value)}
-    row_edits = sheet.by_row()
-    assert _flat(row_edits) == expected
+    with _stretch(stretch):
+        row_edits = sheet.by_row()
+        assert _flat(row_edits) == expected
     assert list(row_edits) == sorted({row for row, _ in expected})
     assert sheet.cells == expected   # folding after the writer asked gives the same
 
@@ -105,22 +122,24 @@ def test_what_was_written_is_noted_a_column_at_a_time():
 @given(st.lists(st.one_of(cell_edit, column_edit, st.tuples(st.just("column"), st.sampled_from(EDITED),
                                                              st.permutations(ROWS), st.lists(VALUES, min_size=5))),
                 max_size=8),
-       st.randoms(use_true_random=False))
-def test_a_row_asked_in_any_order_or_twice_holds_what_it_holds_asked_in_order(operations, random):
-    """The writer asks rows in order and each column's values are walked, never all held; a row
-    asked out of order, or again, or a column written out of row order, takes them by position."""
+       st.randoms(use_true_random=False), STRETCHES)
+def test_a_row_asked_in_any_order_or_twice_holds_what_it_holds_asked_in_order(operations, random, stretch):
+    """The writer asks rows in order, a stretch of rows gathered at a time; a row asked out of
+    order, or again, or a column written out of row order, holds the same."""
     edits = Edits()
     last = _apply(edits, operations)
     sheet = edits.sheets[RECORDS.name]
     in_order: dict[int, dict[int, object]] = {}
     for (row, col), value in sorted(last.items()):
         in_order.setdefault(row, {})[col] = value
-    rows = sheet.by_row()
-    asked = list(rows) * 2 + [1, 99]
-    random.shuffle(asked)
-    assert {row: rows.get(row) for row in asked} == {**in_order, 1: None, 99: None}
-    walked = sheet.by_row()
-    assert [walked[row] for row in walked] == list(in_order.values())
+    with _stretch(stretch):
+        rows = sheet.by_row()
+        asked = list(rows) * 2 + [1, 99]
+        random.shuffle(asked)
+        assert {row: rows.get(row) for row in asked} == {**in_order, 1: None, 99: None}
+        walked = sheet.by_row()
+        assert [walked[row] for row in walked] == list(in_order.values())
+        assert [row in walked for row in (1, *in_order, 99)] == [False, *(True for _ in in_order), False]
 
 
 @settings(max_examples=300, deadline=None)
