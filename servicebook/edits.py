@@ -247,7 +247,8 @@ class RowEdits(Mapping[int, dict[int, Any]]):
     """Edits by row, then column, gathered a stretch of rows at a time: a first run's two million
     cells are never folded into one dict, and the cells of a stretch are set a column at a time at
     C speed (asked a row and a column group at a time, they cost a microsecond a call: a second at
-    100,000 rows)."""
+    100,000 rows). The writer asks the rows in ascending order; a row asked before the stretch at
+    hand gathers a stretch again from there. A row's dict is the stretch's own: read, not changed."""
 
     STRETCH = 2048   # rows gathered at once; their dicts are what is held
 
