@@ -276,6 +276,14 @@ class RowEdits(Mapping[int, dict[int, Any]]):
             self._gather(row)
         return self._stretch[row]
 
+    def stretch(self, row: int) -> dict[int, dict[int, Any]]:
+        """The stretch of rows `row` is in, each row's cells by column: a writer may make a column's
+        cells of all of them at once."""
+        first, last = self._span
+        if not first <= row <= last:
+            self._gather(row)
+        return self._stretch
+
     def __contains__(self, row: object) -> bool:
         at = bisect.bisect_left(self._numbers, row)
         return at < len(self._numbers) and self._numbers[at] == row

@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from servicebook.edits import Highlight, NewColumn, SheetEdits, marked
+from servicebook.edits import Highlight, NewColumn, RowEdits, SheetEdits, marked
 from servicebook.xlsx.parts.rows import CellLooks, RowPatcher
 from servicebook.xlsx.parts.sheet import SheetPatcher
 from servicebook.xlsx.parts.sheet_xml import SheetXml
@@ -367,6 +367,44 @@ def test_a_sheet_patched_a_block_of_rows_at_a_time_is_the_sheet_patched_whole(ro
 
 _NUMBERS = st.one_of(st.floats(allow_nan=False), st.integers(-10**15, 10**15), st.booleans(),
                      st.datetimes(datetime(1899, 12, 31), datetime(2199, 12, 31)))
+
+
+_WORDS = ["达标", "已超时", "", " 前后空格 ", "=1+1", "超过二十四个字" * 4, "a&b<c", "x\x01y"]
+_VALUES = st.one_of(_NUMBERS, st.just(float("inf")), st.none(), st.dates(), st.sampled_from(_WORDS))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 8), st.dictionaries(st.integers(2, 9), _VALUES, max_size=8)), max_size=6),
+       st.booleans(), st.sets(st.tuples(st.integers(2, 9), st.integers(1, 8)), max_size=3),
+       st.sampled_from([1, 2, RowEdits.STRETCH]))
+@example([(7, {2: "达标", 3: "=1+1", 5: "已超时", 7: 1.5, 8: "=1+1"})], False, set(), 2048)
+def test_new_cells_made_a_column_at_a_time_are_the_cells_each_alone_makes(columns, date1904, overridden, stretch):
+    """Row edits come in stretches of rows, and a column's new cells of a whole stretch are made at
+    once: the bytes are those made cell by cell, for existing rows and new ones, a row with a style
+    of its own, cells with a style of their own, every kind of value."""
+    body = (b'<row r="2"><c r="A2"><v>1</v></c><c r="C2" s="2"><v>3</v></c></row>'
+            b'<row r="3"><c r="A3"><v>1</v></c></row>'
+            b'<row r="4" s="1" customFormat="1"><c r="B4"><v>1</v></c></row>'
+            b'<row r="6"><c r="A6"><v>1</v></c></row>')
+    sheet = SheetEdits("s")
+    for col, values in columns:
+        rows = sorted(values)
+        sheet.set_column(col, rows, [values[row] for row in rows])
+    looks = CellLooks(formats={4: "0.00"}, column_styles={2: 2, 5: 1}, overrides={cell: 1 for cell in overridden})
+
+    # One style sheet for both: a column's cells made at once add the styles they need in another
+    # order (each is found again by what it is, so a cell given a wrong one shows).
+    styles = StyleSheet(STYLES)
+
+    def written(edits) -> bytes:
+        return b"".join(RowPatcher("", styles, date1904, looks).patch(body, edits))
+
+    default, RowEdits.STRETCH = RowEdits.STRETCH, stretch
+    try:
+        in_stretches = written(sheet.by_row())
+    finally:
+        RowEdits.STRETCH = default
+    assert in_stretches == written(dict(sheet.by_row().items()))
 
 
 @settings(max_examples=200, deadline=None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Generator, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -42,7 +42,8 @@ class RowsResult:
 @dataclass
 class CellLooks:
     """What decides a written cell's style: the column's number format, a style set for one cell
-    (the header of a new column), the column styles a new cell inherits, the masked cells."""
+    (the header of a new column), the column styles a new cell inherits, the masked cells. Complete
+    before a patcher is made of it."""
 
     formats: dict[int, str] = field(default_factory=dict)
     overrides: dict[tuple[int, int], int] = field(default_factory=dict)
@@ -115,6 +116,12 @@ class RowPatcher:
         self._letters: dict[int, str] = {}
         self._tails: dict[tuple[int, str], str] = {}
         self._around: dict[tuple[int, int, int | None, type], tuple[str, str, str]] = {}
+        self._overridden_rows = frozenset(row for row, _ in looks.overrides)   # the new columns' headers
+        # Cells after a row's last, made a column at a time for a stretch of rows (see `_tail`).
+        self._stretches: Callable[[int], dict[int, dict[int, Any]]] | None = None
+        self._stretch: dict[int, dict[int, Any]] | None = None
+        self._at: dict[int, int] = {}
+        self._made: dict[int, list[str | None]] = {}
 
     def patch(self, body: bytes, edits: Mapping[int, dict[int, Any]], start: int = 0,
               end: int | None = None) -> Iterator[bytes | memoryview]:
@@ -124,6 +131,7 @@ class RowPatcher:
         the last piece is taken."""
         end = len(body) if end is None else end
         pending = sorted(edits)
+        self._stretches = getattr(edits, "stretch", None)
         placed, _ = yield from self._region(body, edits, pending, start, end, 1)
         for number in pending[placed:]:
             yield self.new_row(number, edits[number])
@@ -133,6 +141,7 @@ class RowPatcher:
         """As `patch`, the rows given as blocks of whole rows in order (a large sheet inflated a
         few megabytes at a time, never whole): each block takes the edits up to its last row."""
         pending, placed, expected = sorted(edits), 0, 1
+        self._stretches = getattr(edits, "stretch", None)
         for block in blocks:
             count, expected = yield from self._region(block, edits, pending[placed:], 0, len(block), expected)
             placed += count
@@ -209,7 +218,7 @@ class RowPatcher:
 
     def new_row(self, number: int, cells: dict[int, Any]) -> bytes:
         p = self.prefix
-        inner = "".join(self._cell(number, col, cells[col], None) for col in sorted(cells))
+        inner = self._tail(number, sorted(cells), cells, None)
         return f'<{p}row r="{number}">{inner}</{p}row>'.encode() if inner else b""
 
     def patched_row(self, number: int, attrs: bytes, body: bytes, cells: dict[int, Any]) -> bytes:
@@ -241,7 +250,7 @@ class RowPatcher:
             out += [body[last:start], self._replacement(number, col, cells[col], cell_attrs, inner, row_style)]
             last = end
         out.append(body[last:])
-        out.append("".join([self._cell(number, col, cells[col], row_style) for col in tail]).encode())
+        out.append(self._tail(number, tail, cells, row_style).encode())
         return b"".join(out)
 
     def replaced_in_order(self, number: int, body: bytes, cells: dict[int, Any], row_style: int | None) -> bytes:
@@ -262,8 +271,58 @@ class RowPatcher:
             if k == len(cols):
                 break
         out.append(body[last:])
-        out.append("".join([self._cell(number, col, cells[col], row_style) for col in cols[k:]]).encode())
+        out.append(self._tail(number, cols[k:], cells, row_style).encode())
         return b"".join(out)
+
+    def _tail(self, number: int, cols: list[int], cells: dict[int, Any], row_style: int | None) -> str:
+        """New cells after the row's last, in column order. In a row without a style of its own, of
+        row edits given in stretches, each column's cells of the whole stretch are made at once
+        (the first run's computed columns: ~20 a row) — each the XML `_cell` makes of it."""
+        if row_style is not None or self._stretches is None:
+            return "".join([self._cell(number, col, cells[col], row_style) for col in cols])
+        stretch = self._stretches(number)
+        if stretch is not self._stretch:
+            self._stretch, self._at, self._made = stretch, {row: i for i, row in enumerate(stretch)}, {}
+        at, made, out = self._at[number], self._made, []
+        for col in cols:
+            column = made.get(col)
+            if column is None:
+                column = made[col] = self._column_cells(col, stretch)
+            out.append(column[at] or self._cell(number, col, cells[col], None))
+        return "".join(out)
+
+    def _column_cells(self, col: int, stretch: dict[int, dict[int, Any]]) -> list[str | None]:
+        """A column's new cells in each row of a stretch (rows without a style of their own); None
+        where `_cell` makes it instead: no value there, a cell with a style of its own, a value other
+        than a finite number, a date and time, or a short word."""
+        existing = self.looks.column_styles.get(col, 0)
+        numbers: dict[type, tuple[str, str, str]] = {}
+        words: dict[str, str] = {}
+        word_style = None
+        head, overridden = f'<{self.prefix}c r="{self._letter(col)}', self._overridden_rows
+        out: list[str | None] = []
+        for row, cells in stretch.items():
+            value = cells.get(col)
+            kind = value.__class__
+            if row in overridden or value is None:
+                out.append(None)
+            elif kind is float or kind is datetime:
+                if kind is float and not math.isfinite(value):
+                    out.append(None)
+                    continue
+                text = repr(value if kind is float else serial(value, self.date1904))
+                around = numbers.get(kind) or numbers.setdefault(kind, self._numbers_around(existing, col, None, value))
+                out.append(f"{around[0]}{row}{around[1]}{text[:-2] if text.endswith('.0') else text}{around[2]}")
+            elif kind is str and 0 < len(value) < 24 and not value.startswith(FORMULA_STARTS):
+                tail = words.get(value)
+                if tail is None:
+                    if word_style is None:
+                        word_style = self._word_style(existing, col, None, value)
+                    tail = words[value] = self._word_tail(word_style, value)
+                out.append(f'{head}{row}"{tail}')
+            else:
+                out.append(None)
+        return out
 
     # ------------------------------------------------------------ one cell
 
@@ -287,32 +346,48 @@ class RowPatcher:
     def _cell(self, row: int, col: int, value: Any, row_style: int | None, existing: int | None = None) -> str:
         if existing is None:   # a new cell takes its row's format, else its column's, as in Excel
             existing = row_style if row_style is not None else self.looks.column_styles.get(col, 0)
-        override = self.looks.overrides.get((row, col)) if self.looks.overrides else None
+        override = self.looks.overrides.get((row, col)) if row in self._overridden_rows else None
         kind = type(value)
         if kind is float or kind is int or kind is datetime:
             # The computed columns' hours, counts and deadlines, ~20 cells a row on a first run:
             # the XML around the value is made once per column and style.
             number = self._number_text(kind, value)
             if number is not None:
-                around = self._around.get((existing, col, override, kind))
-                if around is None:
-                    around = self._around[(existing, col, override, kind)] = self._number_around(
-                        col, self._style(existing, self.looks.formats.get(col), override, value))
+                around = self._numbers_around(existing, col, override, value)
                 return f"{around[0]}{row}{around[1]}{number}{around[2]}"
         letters = self._letter(col)
+        if type(value) is str and 0 < len(value) < 24:
+            # Short words (达标, 通过, 已超时…) fill whole columns: their XML after the reference is
+            # made once.
+            tail = self._word_tail(self._word_style(existing, col, override, value), value)
+            return f'<{self.prefix}c r="{letters}{row}"{tail}'
+        return cell_xml(f"{letters}{row}", value, self._word_style(existing, col, override, value), self.prefix,
+                        self.date1904)
+
+    def _numbers_around(self, existing: int, col: int, override: int | None, value: float | int | datetime
+                        ) -> tuple[str, str, str]:
+        key = (existing, col, override, type(value))
+        around = self._around.get(key)
+        if around is None:
+            around = self._around[key] = self._number_around(
+                col, self._style(existing, self.looks.formats.get(col), override, value))
+        return around
+
+    def _word_style(self, existing: int, col: int, override: int | None, value: Any) -> int:
+        """The style of a cell that is not a number (its kind, and whether it is empty or looks
+        like a formula, decide)."""
         key = (existing, col, override, type(value), value == "",
                type(value) is str and value.startswith(FORMULA_STARTS))
         style = self._styles_seen.get(key)
         if style is None:
             style = self._styles_seen[key] = self._style(existing, self.looks.formats.get(col), override, value)
-        if type(value) is str and 0 < len(value) < 24:
-            # Short words (达标, 通过, 已超时…) fill whole columns: their XML after the reference is
-            # made once.
-            tail = self._tails.get((style, value))
-            if tail is None:
-                tail = self._tails[(style, value)] = cell_xml("", value, style, self.prefix)[len(self.prefix) + 7:]
-            return f'<{self.prefix}c r="{letters}{row}"{tail}'
-        return cell_xml(f"{letters}{row}", value, style, self.prefix, self.date1904)
+        return style
+
+    def _word_tail(self, style: int, value: str) -> str:
+        tail = self._tails.get((style, value))
+        if tail is None:
+            tail = self._tails[(style, value)] = cell_xml("", value, style, self.prefix)[len(self.prefix) + 7:]
+        return tail
 
     def _number_text(self, kind: type, value: float | int | datetime) -> str | None:
         """A number's or a date's text as `cell_xml` writes it; None for infinity (an empty cell)."""
