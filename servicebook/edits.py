@@ -271,10 +271,7 @@ class RowEdits(Mapping[int, dict[int, Any]]):
         self._span = (1, 0)   # the first and last row of the stretch at hand
 
     def __getitem__(self, row: int) -> dict[int, Any]:
-        first, last = self._span
-        if not first <= row <= last:
-            self._gather(row)
-        return self._stretch[row]
+        return self.stretch(row)[row]
 
     def stretch(self, row: int) -> dict[int, dict[int, Any]]:
         """The stretch of rows `row` is in, each row's cells by column: a writer may make a column's

@@ -306,13 +306,9 @@ class RowPatcher:
             kind = value.__class__
             if row in overridden or value is None:
                 out.append(None)
-            elif kind is float or kind is datetime:
-                if kind is float and not math.isfinite(value):
-                    out.append(None)
-                    continue
-                text = repr(value if kind is float else serial(value, self.date1904))
+            elif (kind is float or kind is datetime) and (number := self._number_text(kind, value)) is not None:
                 around = numbers.get(kind) or numbers.setdefault(kind, self._numbers_around(existing, col, None, value))
-                out.append(f"{around[0]}{row}{around[1]}{text[:-2] if text.endswith('.0') else text}{around[2]}")
+                out.append(f"{around[0]}{row}{around[1]}{number}{around[2]}")
             elif kind is str and 0 < len(value) < 24 and not value.startswith(FORMULA_STARTS):
                 tail = words.get(value)
                 if tail is None:
