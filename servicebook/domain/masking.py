@@ -14,7 +14,7 @@ import itertools
 import operator
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 from servicebook.definition import ColumnDef
@@ -51,16 +51,25 @@ class MaskChange(NamedTuple):
     key: str
     text: str
     phone_column: bool
+    phones: tuple[Phone, ...]   # the numbers in the cell, as found before it is masked
 
 
 @dataclass
 class MaskPlan:
     changes: list[MaskChange] = field(default_factory=list)
-    secrets: list[Secret] = field(default_factory=list)
 
     @property
     def numbers(self) -> int:
-        return len(self.secrets)
+        return sum(len(change.phones) for change in self.changes)
+
+    @cached_property
+    def secrets(self) -> list[Secret]:
+        """The real numbers for the vault, made when first asked: with no vault key set up nothing
+        keeps them, and naming each one's row costs more than finding it (0.5 s at 100,000
+        records)."""
+        return [Secret(change.table.title, key, change.table.header(change.key), phone.masked, phone.number)
+                for change in self.changes for key in (row_key(change.table, change.index),)
+                for phone in change.phones]
 
 
 def masked_columns(table: SheetTable) -> list[ColumnDef]:
@@ -107,12 +116,13 @@ def plan_masking(book: Book, rule: str = KEEP_AREA) -> MaskPlan:
         if not table.headers.found:
             continue
         for col in masked_columns(table):
-            candidates = _candidates(table, col)
+            candidates, phone_column = _candidates(table, col), col.type == "phone"
             changing = _changing(col, [value for _, value in candidates], rule)
             if changing:
                 for index, value in candidates:
                     if (found := changing.get(_key(value))) is not None:
-                        _change(table, col, index, *found, plan)
+                        masked, phones = found
+                        plan.changes.append(MaskChange(table, index, col.key, masked, phone_column, phones))
     return plan
 
 
@@ -128,13 +138,6 @@ def _changing(col: ColumnDef, values: list[object], rule: str) -> dict[object, t
     distinct = dict(zip(map(_key, values), values, strict=True))
     outcomes = {key: _outcome(col, value, rule) for key, value in distinct.items()}
     return {key: found for key, found in outcomes.items() if found is not None}
-
-
-def _change(table: SheetTable, col: ColumnDef, index: int, masked: str, phones: tuple[Phone, ...],
-            plan: MaskPlan) -> None:
-    plan.changes.append(MaskChange(table, index, col.key, masked, col.type == "phone"))
-    key = row_key(table, index)
-    plan.secrets += [Secret(table.title, key, table.header(col.key), p.masked, p.number) for p in phones]
 
 
 def _with_digit(values: list[object]) -> list[int]:

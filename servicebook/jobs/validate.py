@@ -75,7 +75,7 @@ def mask_phones(session: Session, edits: Edits) -> int:
     """Mask every phone number in the team's sheets; the real numbers go into the vault first (when
     a key is set up), before the edits can reach the workbook. Returns how many were masked."""
     plan = plan_masking(session.book, session.settings["landline_mask"])
-    if plan.secrets:
+    if plan.numbers:
         key = load_key()
         if key is None:
             session.warnings.append(t("vault.not_kept", count=plan.numbers))
