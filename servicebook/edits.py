@@ -66,11 +66,19 @@ class NewSheet:
 
 @dataclass(frozen=True)
 class BuiltSheet:
-    """A sheet the tool owns whole (a report): `build` lays it out on an empty openpyxl worksheet.
-    An existing sheet of that title is replaced where it stands; a new one goes last."""
+    """A sheet the tool owns whole (a report): `build` lays it out on an empty openpyxl worksheet,
+    and returns the rows it laid out apart from openpyxl's cells, if any (a report's lists: see
+    `sheets.report.ListedRows`). An existing sheet of that title is replaced where it stands; a new
+    one goes last."""
 
     title: str
-    build: Callable[[Any], None]
+    build: Callable[[Any], list | None]
+
+    def lay_out(self, ws: Any) -> None:
+        """Lay the sheet out on `ws` as openpyxl cells only, its lists' rows too: for a sheet that
+        openpyxl saves, or that goes cell by cell into a live workbook."""
+        for rows in self.build(ws) or []:
+            rows.fill(ws)
 
 
 @dataclass

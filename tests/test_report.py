@@ -338,3 +338,70 @@ def test_page_one_is_the_summary_and_no_table_is_split(tmp_path, cli):
     assert re.search(r"^5 ?分\s", pages[1], re.M)                   # its last row too
     # No chart runs over onto page two: its axis ticks would be lines of a number alone.
     assert not re.search(r"^\s*\d+\s*$", pages[1].split("六、满意度分布")[0], re.M)
+
+
+
+def _looks(ws):
+    """Every cell of a sheet as openpyxl reads it back: its value, its kind and all of its style
+    (an empty cell has no kind: openpyxl writes an empty text with one, the part writer without)."""
+    return {c.coordinate: (c.value, c.number_format, repr(c.border), repr(c.alignment), repr(c.font), c.quotePrefix,
+                           repr(c.fill), c.data_type if c.value is not None else None)
+            for row in ws.iter_rows() for c in row if c.value is not None or c.has_style}
+
+
+def test_the_lists_written_by_the_part_writer_are_the_cells_openpyxl_would_write(tmp_path, cli):
+    """The lists' rows (breaches, records to call back) go into the team's file through the part
+    writer, not as openpyxl cells: the sheet reads back cell for cell as the one openpyxl lays out
+    alone — a tag that looks like a formula stays text, a record with no agent keeps its boxes."""
+    from servicebook.domain.report import month
+    from servicebook.edits import Edits
+    from servicebook.jobs.report import report_edits
+    from servicebook.jobs.session import open_session
+    from servicebook.sheets.style import text_only, use_team_font
+
+    records = [*MAY,
+               case("T9", D(2024, 5, 6, 9), "投诉", "紧急", "电话", "", D(2024, 5, 7, 9), D(2024, 5, 8, 9),
+                    D(2024, 5, 9, 9), D(2024, 5, 9, 10), 1, "@张敏 回访"),
+               case("T10", D(2024, 5, 7, 9), "投诉", "紧急", "电话", "C002 李娜", D(2024, 5, 8, 9), D(2024, 5, 9, 9),
+                    D(2024, 5, 10, 9), D(2024, 5, 10, 10), 2, "+86 回访")]
+    path = team_workbook(tmp_path, records)
+    assert cli("report", path, "--month", "2024-05", "--now", NOW).code == 0
+
+    with open_session(path, now=datetime.fromisoformat(NOW), writing=False) as session:
+        edits = Edits()
+        report_edits(session, edits, month("2024-05"))
+    alone = openpyxl.Workbook()
+    use_team_font(alone)
+    ws = alone.active
+    ws.title = edits.built_sheets[0].title
+    edits.built_sheets[0].lay_out(ws)
+    text_only(ws)
+    alone.save(tmp_path / "alone.xlsx")
+
+    sheet = openpyxl.load_workbook(path)["月报 2024-05"]
+    written = _looks(sheet)
+    assert written == _looks(openpyxl.load_workbook(tmp_path / "alone.xlsx")["月报 2024-05"])
+    follow_up = section(path, "月报 2024-05", "专项改进")
+    assert [(r["记录编号"], r["受理人"], r["问题标签"]) for r in follow_up][-2:] == [
+        ("T9", None, "@张敏 回访"), ("T10", "C002 李娜", "+86 回访")]
+    tag = next(k for k, v in written.items() if v[0] == "@张敏 回访")
+    assert written[tag][5] is True and written[tag][7] == "s"   # text with a quote prefix, not a formula
+    assert (sheet[tag].alignment.vertical, sheet[tag].alignment.wrap_text, sheet[tag].border.left.style) == (
+        "top", True, "thin")
+    deadline = next(c for c in sheet["G"] if isinstance(c.value, datetime))   # the first breach's 时限
+    assert (deadline.value, deadline.number_format) == (datetime(2024, 5, 3, 10, 0), "yyyy-mm-dd hh:mm")
+    row = re.match(r"[A-Z]+(\d+)$", tag).group(1)
+    assert [written[f"{col}{row}"][2] for col in "ABCD"] == [written[tag][2]] * 4   # its row's cells boxed alike
+    with zipfile.ZipFile(path) as package:   # each row once, in order (Excel repairs a file otherwise)
+        part = next(n for n in package.namelist() if n.startswith("xl/worksheets/")
+                    and "月报 2024-05" in _titles_by_part(package).get(n, ""))
+        rows = [int(n) for n in re.findall(rb'<row r="(\d+)"', package.read(part))]
+    assert rows == sorted(set(rows)) and len(rows) > 60
+
+
+def _titles_by_part(package: zipfile.ZipFile) -> dict[str, str]:
+    book = etree.fromstring(package.read("xl/workbook.xml"))
+    rels = etree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): "xl/" + r.get("Target").lstrip("/").removeprefix("xl/") for r in rels}
+    ids = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    return {targets[s.get(ids)]: s.get("name") for s in book.iter("{*}sheet")}

@@ -140,7 +140,7 @@ class LiveBook:
         wb = openpyxl.Workbook()
         ws = wb.active
         ws.title = built.title
-        built.build(ws)
+        built.lay_out(ws)
         self._transfer(ws, built.title, replace=True)
 
     def _transfer(self, ws: Any, title: str, replace: bool) -> None:

@@ -88,7 +88,7 @@ def _write(out: Path, sheet: BuiltSheet) -> None:
         workbook = openpyxl.Workbook()
         worksheet = workbook.active
         worksheet.title = sheet.title
-        sheet.build(worksheet)
+        sheet.lay_out(worksheet)
         workbook.save(temp)
 
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -45,7 +45,7 @@ def rebuild_sheet(wb: Workbook, built: BuiltSheet) -> Worksheet:
         index = wb.sheetnames.index(built.title)
         wb.remove(wb[built.title])
     ws = wb.create_sheet(built.title, index)
-    built.build(ws)
+    built.lay_out(ws)
     return ws
 
 

@@ -33,11 +33,12 @@ HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 def text_only(ws: Worksheet) -> None:
     """Every cell of a sheet laid out from data stays text: nothing the tool copies into a sheet
     (a tag, a customer's name, a status someone typed) is ever a live formula or a DDE link."""
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS)):
-                cell.data_type = "s"
-                cell.quotePrefix = True
+    # The cells there are, not iter_rows: that makes a cell of every empty place in the sheet's
+    # range (a report's lists are rows without cells until the part writer puts them in).
+    for cell in ws._cells.values():
+        if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS)):
+            cell.data_type = "s"
+            cell.quotePrefix = True
 
 
 def list_name(list_key: str) -> str:

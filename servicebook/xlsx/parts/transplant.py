@@ -1,22 +1,28 @@
 """Sheets the tool creates or owns whole (a new 邮件日志, the 月报 with its charts) are laid out by
 the same openpyxl code as in a new workbook, in a scratch workbook, and their parts moved into
 the team's package: styles re-indexed into the team's style sheet, text made inline, drawings and
-charts copied under free names, defined names carried over."""
+charts copied under free names, defined names carried over. A report's lists (most of its cells)
+are not openpyxl cells: their rows are made here, as the part writer makes cells, where openpyxl
+left them empty."""
 
 from __future__ import annotations
 
 import io
 import re
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from servicebook.definition import WorkbookDef
 from servicebook.edits import Edits
 from servicebook.xlsx.parts.book import BookPart
-from servicebook.xlsx.parts.cells import inline_string
+from servicebook.xlsx.parts.cells import cell_xml, column_letter, inline_string
 from servicebook.xlsx.parts.package import Package, Rels, relative, rels_name, resolve
 from servicebook.xlsx.parts.styles import StyleSheet
 from servicebook.xlsx.xml import NS
+
+if TYPE_CHECKING:
+    from servicebook.sheets.report import ListedRows
 
 _CELL = re.compile(rb"<c\b([^>]*?)(/>|>(.*?)</c>)", re.S)
 _STYLE = re.compile(rb'(<(?:c|row)\b[^>]*?\bs=")(\d+)(")')
@@ -25,6 +31,7 @@ _DXF = re.compile(rb'(<cfRule\b[^>]*?\bdxfId=")(\d+)(")')
 _SHARED = re.compile(rb'\s*\bt="s"')
 _V = re.compile(rb"<v>(\d+)</v>")
 _TAB_SELECTED = re.compile(rb'\s+tabSelected="(?:1|true)"')
+_ROW_REF = re.compile(rb'<row r="(\d+)"')
 SCRATCH = "servicebook-scratch"
 
 
@@ -34,7 +41,10 @@ def owned_titles(book: BookPart, edits: Edits) -> list[str]:
     return titles + [built.title for built in edits.built_sheets if built.title not in titles]
 
 
-def scratch_workbook(edits: Edits, titles: list[str], present: set[str], definition: WorkbookDef) -> bytes:
+def scratch_workbook(edits: Edits, titles: list[str], present: set[str], definition: WorkbookDef
+                     ) -> tuple[bytes, dict[str, list[ListedRows]]]:
+    """The sheets laid out in a workbook of their own, saved; and, by title, the rows each built
+    sheet laid out apart from openpyxl's cells (its lists), for `Transplant` to put in."""
     # Laying out with openpyxl is loaded here, when a sheet is built: a save that patches the
     # team's sheets (every nightly run) never pays for it.
     import openpyxl
@@ -49,10 +59,11 @@ def scratch_workbook(edits: Edits, titles: list[str], present: set[str], definit
     for new in edits.new_sheets:
         if new.title not in present and new.title not in wb.sheetnames:
             build_sheet(wb, definition, new.sheet_key, new.title)
+    listed: dict[str, list[ListedRows]] = {}
     for built in edits.built_sheets:
         if built.title in wb.sheetnames:
             wb.remove(wb[built.title])
-        built.build(wb.create_sheet(built.title))
+        listed[built.title] = built.build(wb.create_sheet(built.title)) or []
     for title, sheet in edits.sheets.items():
         if title in titles:
             apply_sheet_edits(wb[title], sheet)
@@ -61,7 +72,7 @@ def scratch_workbook(edits: Edits, titles: list[str], present: set[str], definit
     buffer = io.BytesIO()
     _ooxml_prefixes()
     wb.save(buffer)
-    return buffer.getvalue()
+    return buffer.getvalue(), listed
 
 
 # The prefixes Excel writes for the namespaces of a chart. lxml keeps one process-wide table of
@@ -79,8 +90,10 @@ def _ooxml_prefixes() -> None:
 
 
 class Transplant:
-    def __init__(self, package: Package, book: BookPart, styles: StyleSheet, scratch: bytes):
+    def __init__(self, package: Package, book: BookPart, styles: StyleSheet, scratch: bytes,
+                 listed: dict[str, list[ListedRows]] | None = None):
         self.package, self.book, self.styles = package, book, styles
+        self.listed = listed or {}
         self.source = Package(io.BytesIO(scratch))
         self.source_book = BookPart(self.source)
         self.source_styles = StyleSheet(self.source.read(self.source_book.styles_part))
@@ -115,7 +128,8 @@ class Transplant:
             copied = self._copy_tree(resolve(source_part, rel.get("Target")))
             rels.root.append(etree.fromstring(etree.tostring(rel)))
             rels.root[-1].set("Target", relative(target_part, copied))
-        self.package.put(target_part, self._restyle(self.source.read(source_part)))
+        data = self._with_listed(self._restyle(self.source.read(source_part)), self.listed.get(title, []))
+        self.package.put(target_part, data)
         if len(rels.items()):
             self.package.put_rels(target_part, rels)
         self.book.set_defined_names(self._names(source_index, target_index), replaced)
@@ -158,6 +172,29 @@ class Transplant:
             self.package.put_rels(target, rels)
         return target
 
+    def _with_listed(self, data: bytes, lists: list[ListedRows]) -> bytes:
+        """Each list's rows put in where openpyxl left them empty (under the list's header), made
+        as the part writer makes cells, their styles brought into the team's style sheet."""
+        imported: dict[int, int] = {}
+        for rows in lists:
+            if not rows.rows:
+                continue
+            start = _row_at(data, rows.first)
+            end = _row_at(data, rows.last + 1, start)
+            if b"<c " in data[start:end]:
+                raise ValueError(f"cells under a list, rows {rows.first}-{rows.last}")
+            made = []
+            for offset, cells in enumerate(rows.rows):
+                number = rows.first + offset
+                for _, style in cells:
+                    if style not in imported:
+                        imported[style] = self.styles.import_xf(self.source_styles, style)
+                made.append(f'<row r="{number}">' + "".join(
+                    cell_xml(f"{column_letter(col)}{number}", value, imported[style])
+                    for col, (value, style) in enumerate(cells, start=1)) + "</row>")
+            data = data[:start] + "".join(made).encode() + data[end:]
+        return data
+
     def _restyle(self, data: bytes) -> bytes:
         data = _TAB_SELECTED.sub(b"", data)   # only the team's own active sheet stays selected
         data = _CELL.sub(self._inline, data)
@@ -175,3 +212,12 @@ class Transplant:
             return match.group(0)
         text = inline_string(self.strings[int(v.group(1))])
         return b"<c" + _SHARED.sub(b"", attrs) + b' t="inlineStr">' + text.encode() + b"</c>"
+
+
+def _row_at(data: bytes, number: int, start: int = 0) -> int:
+    """Where the row element numbered `number` starts in a sheet openpyxl wrote — or, without one,
+    where it would go: at the next row's element, or at the end of the rows."""
+    for found in _ROW_REF.finditer(data, start):
+        if int(found.group(1)) >= number:
+            return found.start()
+    return data.index(b"</sheetData>", start)

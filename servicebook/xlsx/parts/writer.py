@@ -65,8 +65,8 @@ def write_edits(source: Path, target: Path, edits: Edits, definition: WorkbookDe
             replaced_strings.update(result.replaced_strings)
             dropped_formula |= result.dropped_formula
         if owned:
-            scratch = scratch_workbook(edits, owned, set(book.titles()), definition)
-            Transplant(package, book, styles, scratch).move_all()
+            scratch, listed = scratch_workbook(edits, owned, set(book.titles()), definition)
+            Transplant(package, book, styles, scratch, listed).move_all()
         if dropped_formula:
             book.drop_calc_chain()
         if replaced_strings and book.strings_part:
