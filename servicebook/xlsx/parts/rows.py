@@ -120,8 +120,7 @@ class RowPatcher:
         # Cells after a row's last, made a column at a time for a stretch of rows (see `_tail`).
         self._stretches: Callable[[int], dict[int, dict[int, Any]]] | None = None
         self._stretch: dict[int, dict[int, Any]] | None = None
-        self._at: dict[int, int] = {}
-        self._made: dict[int, list[str | None]] = {}
+        self._made: dict[int, dict[int, str]] = {}
 
     def patch(self, body: bytes, edits: Mapping[int, dict[int, Any]], start: int = 0,
               end: int | None = None) -> Iterator[bytes | memoryview]:
@@ -282,42 +281,40 @@ class RowPatcher:
             return "".join([self._cell(number, col, cells[col], row_style) for col in cols])
         stretch = self._stretches(number)
         if stretch is not self._stretch:
-            self._stretch, self._at, self._made = stretch, {row: i for i, row in enumerate(stretch)}, {}
-        at, made, out = self._at[number], self._made, []
+            self._stretch, self._made = stretch, {}
+        made, out = self._made, []
         for col in cols:
             column = made.get(col)
             if column is None:
                 column = made[col] = self._column_cells(col, stretch)
-            out.append(column[at] or self._cell(number, col, cells[col], None))
+            out.append(column.get(number) or self._cell(number, col, cells[col], None))
         return "".join(out)
 
-    def _column_cells(self, col: int, stretch: dict[int, dict[int, Any]]) -> list[str | None]:
-        """A column's new cells in each row of a stretch (rows without a style of their own); None
-        where `_cell` makes it instead: no value there, a cell with a style of its own, a value other
-        than a finite number, a date and time, or a short word."""
+    def _column_cells(self, col: int, stretch: dict[int, dict[int, Any]]) -> dict[int, str]:
+        """A column's new cells in the rows of a stretch (rows without a style of their own), by row;
+        a row left out is made by `_cell` instead: no value there, a cell with a style of its own, a
+        value other than a finite number, a date and time, or a short word."""
         existing = self.looks.column_styles.get(col, 0)
         numbers: dict[type, tuple[str, str, str]] = {}
         words: dict[str, str] = {}
         word_style = None
         head, overridden = f'<{self.prefix}c r="{self._letter(col)}', self._overridden_rows
-        out: list[str | None] = []
+        out: dict[int, str] = {}
         for row, cells in stretch.items():
             value = cells.get(col)
             kind = value.__class__
             if row in overridden or value is None:
-                out.append(None)
-            elif (kind is float or kind is datetime) and (number := self._number_text(kind, value)) is not None:
+                continue
+            if (kind is float or kind is datetime) and (number := self._number_text(kind, value)) is not None:
                 around = numbers.get(kind) or numbers.setdefault(kind, self._numbers_around(existing, col, None, value))
-                out.append(f"{around[0]}{row}{around[1]}{number}{around[2]}")
+                out[row] = f"{around[0]}{row}{around[1]}{number}{around[2]}"
             elif kind is str and 0 < len(value) < 24 and not value.startswith(FORMULA_STARTS):
                 tail = words.get(value)
                 if tail is None:
                     if word_style is None:
                         word_style = self._word_style(existing, col, None, value)
                     tail = words[value] = self._word_tail(word_style, value)
-                out.append(f'{head}{row}"{tail}')
-            else:
-                out.append(None)
+                out[row] = f'{head}{row}"{tail}'
         return out
 
     # ------------------------------------------------------------ one cell
